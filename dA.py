@@ -1,0 +1,552 @@
+"""
+ This tutorial introduces denoising auto-encoders (dA) using Theano.
+
+ Denoising autoencoders are the building blocks for SdA.
+ They are based on auto-encoders as the ones used in Bengio et al. 2007.
+ An autoencoder takes an input x and first maps it to a hidden representation
+ y = f_{\\theta}(x) = s(Wx+b), parameterized by \\theta={W,b}. The resulting
+ latent representation y is then mapped back to a "reconstructed" vector
+ z \\in [0,1]^d in input space z = g_{\\theta'}(y) = s(W'y + b').  The weight
+ matrix W' can optionally be constrained such that W' = W^T, in which case
+ the autoencoder is said to have tied weights. The network is trained such
+ that to minimize the reconstruction error (the error between x and z).
+
+ For the denosing autoencoder, during training, first x is corrupted into
+ \\tilde{x}, where \\tilde{x} is a partially destroyed version of x by means
+ of a stochastic mapping. Afterwards y is computed as before (using
+ \\tilde{x}), y = s(W\\tilde{x} + b) and z as s(W'y + b'). The reconstruction
+ error is now measured between z and the uncorrupted input x, which is
+ computed as the cross-entropy :
+      - \\sum_{k=1}^d[ x_k \\log z_k + (1-x_k) \\log( 1-z_k)]
+
+ References :
+   - P. Vincent, H. Larochelle, Y. Bengio, P.A. Manzagol: Extracting and
+   Composing Robust Features with Denoising Autoencoders, ICML'08, 1096-1103,
+   2008
+   - Y. Bengio, P. Lamblin, D. Popovici, H. Larochelle: Greedy Layer-Wise
+   Training of Deep Networks, Advances in Neural Information Processing
+   Systems 19, 2007
+
+ Run ``python dA.py`` (``--help`` lists the options) to train the tutorial's
+ two models and write their filters into ``dA_plots/``.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import timeit
+
+import numpy
+from PIL import Image
+
+import theano_setup  # noqa: F401  (configures Theano before its import)
+import theano
+import theano.tensor as T
+# MRG_RandomStreams runs on CPU and GPU alike (the tutorial's
+# shared_randomstreams.RandomStreams is CPU-only); any RandomStreams works.
+from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+
+from logistic_sgd import load_data
+from utils import atomic_write, tile_raster_images
+
+
+def _check_int(name, value, low=1):
+    """Raise ValueError unless ``value`` is an integer >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) \
+            or value < low:
+        raise ValueError('%s must be an integer >= %d, got %r'
+                         % (name, low, value))
+
+
+def _check_number(name, value, low, high, low_open=False):
+    """Raise ValueError unless ``value`` is a real number in its range."""
+    ok = isinstance(value, (int, float, numpy.integer, numpy.floating)) \
+        and not isinstance(value, bool) and numpy.isfinite(value) \
+        and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        raise ValueError('%s must be a number in %s%g, %g], got %r'
+                         % (name, '(' if low_open else '[', low, high, value))
+
+
+class dA(object):
+    """Denoising Auto-Encoder class (dA)
+
+    A denoising autoencoders tries to reconstruct the input from a corrupted
+    version of it by projecting it first in a latent space and reprojecting
+    it afterwards back in the input space. Please refer to Vincent et al.,2008
+    for more details. If x is the input then equation (1) computes a partially
+    destroyed version of x by means of a stochastic mapping q_D. Equation (2)
+    computes the projection of the input into the latent space. Equation (3)
+    computes the reconstruction of the input, while equation (4) computes the
+    reconstruction error.
+
+    .. math::
+
+        \\tilde{x} ~ q_D(\\tilde{x}|x)                                     (1)
+
+        y = s(W \\tilde{x} + b)                                           (2)
+
+        x = s(W' y  + b')                                                (3)
+
+        L(x,z) = -sum_{k=1}^d [x_k \\log z_k + (1-x_k) \\log( 1-z_k)]      (4)
+
+    """
+
+    def __init__(
+        self,
+        numpy_rng,
+        theano_rng=None,
+        input=None,
+        n_visible=784,
+        n_hidden=500,
+        W=None,
+        bhid=None,
+        bvis=None
+    ):
+        """
+        Initialize the dA class by specifying the number of visible units (the
+        dimension d of the input ), the number of hidden units ( the dimension
+        d' of the latent or hidden space ) and the corruption level. The
+        constructor also receives symbolic variables for the input, weights and
+        bias. Such a symbolic variables are useful when, for example the input
+        is the result of some computations, or when weights are shared between
+        the dA and an MLP layer. When dealing with SdAs this always happens,
+        the dA on layer 2 gets as input the output of the dA on layer 1,
+        and the weights of the dA are used in the second stage of training
+        to construct an MLP.
+
+        :type numpy_rng: numpy.random.RandomState
+        :param numpy_rng: number random generator used to generate weights
+
+        :type theano_rng: theano.sandbox.rng_mrg.MRG_RandomStreams
+        :param theano_rng: Theano random generator (any RandomStreams); if
+                     None is given one is generated based on a seed drawn
+                     from `numpy_rng`
+
+        :type input: theano.tensor.TensorType
+        :param input: a symbolic description of the input or None for
+                      standalone dA
+
+        :type n_visible: int
+        :param n_visible: number of visible units
+
+        :type n_hidden: int
+        :param n_hidden:  number of hidden units
+
+        :type W: theano.tensor.TensorType
+        :param W: Theano variable pointing to a set of weights that should be
+                  shared belong the dA and another architecture; if dA should
+                  be standalone set this to None
+
+        :type bhid: theano.tensor.TensorType
+        :param bhid: Theano variable pointing to a set of biases values (for
+                     hidden units) that should be shared belong dA and another
+                     architecture; if dA should be standalone set this to None
+
+        :type bvis: theano.tensor.TensorType
+        :param bvis: Theano variable pointing to a set of biases values (for
+                     visible units) that should be shared belong dA and another
+                     architecture; if dA should be standalone set this to None
+
+
+        """
+        _check_int('n_visible', n_visible)
+        _check_int('n_hidden', n_hidden)
+        self.n_visible = n_visible
+        self.n_hidden = n_hidden
+
+        # create a Theano random generator that gives symbolic random values
+        # (seed drawn first, then W: the tutorial's order, so runs match it)
+        if theano_rng is None:
+            theano_rng = RandomStreams(numpy_rng.randint(2 ** 30))
+
+        # note : W' was written as `W_prime` and b' as `b_prime`
+        if W is None:
+            # W is initialized with `initial_W` which is uniformly sampled
+            # from -4*sqrt(6./(n_visible+n_hidden)) and
+            # 4*sqrt(6./(n_hidden+n_visible)); the output of uniform is
+            # converted using asarray to dtype theano.config.floatX so
+            # that the code is runnable on GPU
+            initial_W = numpy.asarray(
+                numpy_rng.uniform(
+                    low=-4 * numpy.sqrt(6. / (n_hidden + n_visible)),
+                    high=4 * numpy.sqrt(6. / (n_hidden + n_visible)),
+                    size=(n_visible, n_hidden)
+                ),
+                dtype=theano.config.floatX
+            )
+            W = theano.shared(value=initial_W, name='W', borrow=True)
+
+        if bvis is None:
+            bvis = theano.shared(
+                value=numpy.zeros(n_visible, dtype=theano.config.floatX),
+                name='b_prime',
+                borrow=True
+            )
+
+        if bhid is None:
+            bhid = theano.shared(
+                value=numpy.zeros(n_hidden, dtype=theano.config.floatX),
+                name='b',
+                borrow=True
+            )
+
+        self.W = W
+        # b corresponds to the bias of the hidden
+        self.b = bhid
+        # b_prime corresponds to the bias of the visible
+        self.b_prime = bvis
+        # tied weights, therefore W_prime is W transpose
+        self.W_prime = self.W.T
+        self.theano_rng = theano_rng
+        # if no input is given, generate a variable representing the input
+        if input is None:
+            # we use a matrix because we expect a minibatch of several
+            # examples, each example being a row.  floatX (the tutorial had
+            # dmatrix) keeps the graph float32 on a GPU.
+            self.x = T.matrix(name='input')
+        else:
+            self.x = input
+
+        self.params = [self.W, self.b, self.b_prime]
+
+    def get_corrupted_input(self, input, corruption_level):
+        """This function keeps ``1-corruption_level`` entries of the inputs the
+        same and zero-out randomly selected subset of size ``corruption_level``
+        Note : first argument of theano.rng.binomial is the shape(size) of
+               random numbers that it should produce
+               second argument is the number of trials
+               third argument is the probability of success of any trial
+
+                this will produce an array of 0s and 1s where 1 has a
+                probability of 1 - ``corruption_level`` and 0 with
+                ``corruption_level``
+
+                The binomial function return int64 data type by
+                default.  int64 multiplicated by the input
+                type(floatX) always return float64.  To keep all data
+                in floatX when floatX is float32, we set the dtype of
+                the binomial to floatX. As in our case the value of
+                the binomial is always 0 or 1, this don't change the
+                result. This is needed to allow the gpu to work
+                correctly as it only support float32 for now.
+
+        :type input: theano.tensor.TensorType
+        :param input: the clean minibatch
+
+        :type corruption_level: float or symbolic scalar
+        :param corruption_level: probability, in [0, 1], of zeroing an entry
+        """
+        if not isinstance(corruption_level, theano.Variable):
+            _check_number('corruption_level', corruption_level, 0, 1)
+        return self.theano_rng.binomial(size=input.shape, n=1,
+                                        p=1 - corruption_level,
+                                        dtype=theano.config.floatX) * input
+
+    def get_hidden_values(self, input):
+        """ Computes the values of the hidden layer """
+        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
+
+    def get_reconstructed_input(self, hidden):
+        """Computes the reconstructed input given the values of the
+        hidden layer
+
+        """
+        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
+
+    def get_cost_updates(self, corruption_level, learning_rate):
+        """ This function computes the cost and the updates for one trainng
+        step of the dA
+
+        :type corruption_level: float or symbolic scalar
+        :param corruption_level: fraction of inputs zeroed, in [0, 1]
+
+        :type learning_rate: float or symbolic scalar
+        :param learning_rate: SGD step size, > 0
+
+        :returns: (cost, updates): the minibatch's mean cross-entropy and
+                  the SGD updates of ``self.params``
+        """
+        if not isinstance(learning_rate, theano.Variable):
+            _check_number('learning_rate', learning_rate, 0, numpy.inf,
+                          low_open=True)
+
+        tilde_x = self.get_corrupted_input(self.x, corruption_level)
+        y = self.get_hidden_values(tilde_x)
+        z = self.get_reconstructed_input(y)
+        # note : we sum over the size of a datapoint; if we are using
+        #        minibatches, L will be a vector, with one entry per
+        #        example in minibatch
+        L = - T.sum(self.x * T.log(z) + (1 - self.x) * T.log(1 - z), axis=1)
+        # note : L is now a vector, where each element is the
+        #        cross-entropy cost of the reconstruction of the
+        #        corresponding example of the minibatch. We need to
+        #        compute the average of all these to get the cost of
+        #        the minibatch
+        cost = T.mean(L)
+
+        # compute the gradients of the cost of the `dA` with respect
+        # to its parameters
+        gparams = T.grad(cost, self.params)
+        # generate the list of updates
+        updates = [
+            (param, param - learning_rate * gparam)
+            for param, gparam in zip(self.params, gparams)
+        ]
+
+        return (cost, updates)
+
+
+def corruption_name(corruption_level):
+    """Return the percent used in file names: 0.3 -> '30'."""
+    return '%d' % round(100 * corruption_level)
+
+
+def check_output_folder(output_folder):
+    """Create ``output_folder`` if needed and make sure files can be written.
+
+    :raises ValueError: naming the folder and the reason
+    """
+    try:
+        os.makedirs(output_folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_folder):
+            pass
+    except OSError as e:
+        raise ValueError('output folder %r is not writable: %s; choose '
+                         'another with --output-folder' % (output_folder, e))
+
+
+def save_filters(da, path, tile_shape=(10, 10)):
+    """Save the first filters of ``da`` (rows of W.T) as one tiled picture.
+
+    Written to a temporary name and renamed, so ``path`` is never partial.
+
+    :type da: dA
+    :param da: a dA with 28x28 inputs
+
+    :type path: str
+    :param path: the ``.png`` file to write
+    """
+    image = Image.fromarray(tile_raster_images(
+        X=da.W.get_value(borrow=True).T,
+        img_shape=(28, 28), tile_shape=tile_shape,
+        tile_spacing=(1, 1)))
+    with atomic_write(path) as f:
+        image.save(f, format='PNG')
+
+
+def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
+             training_epochs=15, batch_size=20, n_hidden=500, seed=123):
+    """Build and train one dA at one corruption level, as the tutorial does.
+
+    Seeds exactly in the tutorial's order (RandomState(seed), then the
+    RandomStreams seed, then W), so a run reproduces the tutorial's numbers.
+    Prints ``Training epoch N, cost C`` per epoch and the run time on stderr.
+
+    :type train_set_x: theano shared variable
+    :param train_set_x: training images, one per row, values in [0, 1]
+
+    :type corruption_level: float
+    :param corruption_level: fraction of inputs zeroed, in [0, 1]
+
+    :type learning_rate: float
+    :param learning_rate: SGD step size
+
+    :type training_epochs: int
+    :param training_epochs: passes over the training set
+
+    :type batch_size: int
+    :param batch_size: examples per minibatch (a last partial one is skipped)
+
+    :type n_hidden: int
+    :param n_hidden: hidden units
+
+    :type seed: int
+    :param seed: seed of the NumPy generator behind W and the noise
+
+    :returns: (the trained dA, list of the mean cost of each epoch)
+    :raises FloatingPointError: when a minibatch cost is not finite
+    """
+    n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
+
+    # allocate symbolic variables for the data
+    index = T.lscalar()    # index to a [mini]batch
+    x = T.matrix('x')  # the data is presented as rasterized images
+
+    rng = numpy.random.RandomState(seed)
+    theano_rng = RandomStreams(rng.randint(2 ** 30))
+
+    da = dA(
+        numpy_rng=rng,
+        theano_rng=theano_rng,
+        input=x,
+        n_visible=train_set_x.get_value(borrow=True).shape[1],
+        n_hidden=n_hidden
+    )
+
+    cost, updates = da.get_cost_updates(
+        corruption_level=corruption_level,
+        learning_rate=learning_rate
+    )
+
+    train_da = theano.function(
+        [index],
+        cost,
+        updates=updates,
+        givens={
+            x: train_set_x[index * batch_size: (index + 1) * batch_size]
+        }
+    )
+
+    start_time = timeit.default_timer()
+
+    ############
+    # TRAINING #
+    ############
+    epoch_costs = []
+    # go through training epochs
+    for epoch in range(training_epochs):
+        # go through training set
+        c = []
+        for batch_index in range(n_train_batches):
+            c.append(train_da(batch_index))
+            if not numpy.isfinite(c[-1]):
+                raise FloatingPointError(
+                    'training diverged at corruption %g: cost %s at epoch %d,'
+                    ' minibatch %d; try a smaller learning rate (now %g)'
+                    % (corruption_level, c[-1], epoch, batch_index,
+                       learning_rate))
+
+        print('Training epoch %d, cost ' % epoch, numpy.mean(c))
+        epoch_costs.append(numpy.mean(c))
+
+    end_time = timeit.default_timer()
+
+    training_time = (end_time - start_time)
+
+    which = ('no corruption' if corruption_level == 0 else
+             '%s%% corruption' % corruption_name(corruption_level))
+    print('The %s code for file ' % which + os.path.split(__file__)[1] +
+          ' ran for %.2fm' % (training_time / 60.), file=sys.stderr)
+    return da, epoch_costs
+
+
+def check_hyperparameters(learning_rate, training_epochs, batch_size,
+                          n_hidden, corruption_levels):
+    """Raise ValueError, naming the value and its range, for a bad one."""
+    _check_number('learning_rate', learning_rate, 0, numpy.inf,
+                  low_open=True)
+    _check_int('training_epochs', training_epochs)
+    _check_int('batch_size', batch_size)
+    _check_int('n_hidden', n_hidden)
+    if len(corruption_levels) == 0:
+        raise ValueError('corruption_levels must name at least one level')
+    for level in corruption_levels:
+        _check_number('corruption level', level, 0, 1)
+    names = [corruption_name(level) for level in corruption_levels]
+    if len(set(names)) != len(names):
+        raise ValueError('corruption levels %r give the same file name '
+                         'twice (whole percents are used)'
+                         % (list(corruption_levels),))
+
+
+def test_dA(learning_rate=0.1, training_epochs=15,
+            dataset='mnist.pkl.gz',
+            batch_size=20, output_folder='dA_plots',
+            n_hidden=500, corruption_levels=(0., 0.3), seed=123):
+    """
+    This demo is tested on MNIST
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used for training the DeNosing
+                          AutoEncoder
+
+    :type training_epochs: int
+    :param training_epochs: number of epochs used for training
+
+    :type dataset: string
+    :param dataset: path to the picked dataset
+
+    :type batch_size: int
+    :param batch_size: examples per minibatch
+
+    :type output_folder: str
+    :param output_folder: where filters_corruption_<percent>.png are written
+
+    :type n_hidden: int
+    :param n_hidden: hidden units of each dA
+
+    :type corruption_levels: sequence of float
+    :param corruption_levels: one model is trained per level, in order
+
+    :type seed: int
+    :param seed: NumPy seed, reset before each model (as the tutorial does)
+
+    :returns: dict mapping each corruption level to its per-epoch costs
+    """
+    # everything that can be wrong is checked before minutes of training
+    check_hyperparameters(learning_rate, training_epochs, batch_size,
+                          n_hidden, corruption_levels)
+    check_output_folder(output_folder)
+    datasets = load_data(dataset)
+    train_set_x, train_set_y = datasets[0]
+    n_train = train_set_x.get_value(borrow=True).shape[0]
+    if batch_size > n_train:
+        raise ValueError('batch_size %d is larger than the training set (%d '
+                         'examples); use at most %d'
+                         % (batch_size, n_train, n_train))
+
+    costs = {}
+    for level in corruption_levels:
+        da, costs[level] = train_dA(
+            train_set_x, corruption_level=level, learning_rate=learning_rate,
+            training_epochs=training_epochs, batch_size=batch_size,
+            n_hidden=n_hidden, seed=seed)
+        save_filters(da, os.path.join(
+            output_folder,
+            'filters_corruption_%s.png' % corruption_name(level)))
+    return costs
+
+
+# pytest collects any test_* function a test module imports; this is a demo.
+test_dA.__test__ = False
+
+
+def main(argv=None):
+    """Parse the command line and run ``test_dA`` (defaults: the tutorial's).
+    """
+    parser = argparse.ArgumentParser(
+        description='Train the tutorial\'s denoising autoencoders on MNIST '
+                    'and save their filters.')
+    parser.add_argument('--epochs', type=int, default=15,
+                        help='training epochs per model (default 15)')
+    parser.add_argument('--learning-rate', type=float, default=0.1,
+                        help='SGD learning rate (default 0.1)')
+    parser.add_argument('--batch-size', type=int, default=20,
+                        help='examples per minibatch (default 20)')
+    parser.add_argument('--n-hidden', type=int, default=500,
+                        help='hidden units (default 500)')
+    parser.add_argument('--corruption-levels', type=float, nargs='+',
+                        default=[0., 0.3], metavar='LEVEL',
+                        help='one model per level, each in [0, 1] '
+                             '(default 0 0.3)')
+    parser.add_argument('--dataset', default='mnist.pkl.gz',
+                        help='data file, or a bare name looked for in data/ '
+                             'and $DA_DATA_DIR (default mnist.pkl.gz)')
+    parser.add_argument('--output-folder', default='dA_plots',
+                        help='where the PNGs go (default dA_plots)')
+    parser.add_argument('--seed', type=int, default=123,
+                        help='NumPy seed behind W and the noise (default 123)')
+    args = parser.parse_args(argv)
+    try:
+        test_dA(learning_rate=args.learning_rate,
+                training_epochs=args.epochs, dataset=args.dataset,
+                batch_size=args.batch_size, output_folder=args.output_folder,
+                n_hidden=args.n_hidden,
+                corruption_levels=args.corruption_levels, seed=args.seed)
+    except (ValueError, FloatingPointError) as e:  # incl. DataError
+        parser.exit(2, 'error: %s\n' % e)
+
+
+if __name__ == '__main__':
+    main()

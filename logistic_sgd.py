@@ -1,0 +1,585 @@
+"""Logistic regression on MNIST with minibatch SGD, and the MNIST loader.
+
+This is the tutorial series' ``logistic_sgd.py``: the class
+``LogisticRegression``, the data loader ``load_data`` that every other
+tutorial (dA included) imports, and ``sgd_optimization_mnist``, which trains
+the classifier with early stopping.  On MNIST with ``floatX=float64`` it prints
+the tutorial's documented result (best validation 7.500000 %, test
+7.489583 %, after 74 epochs).
+
+    python logistic_sgd.py            # train, save best_model.pkl
+    python logistic_sgd.py --predict  # print predictions of the saved model
+
+Data: ``load_data('mnist.pkl.gz')`` reads the file at that path if it exists;
+a bare file name is also looked for in ``data/`` beside this module, then in
+the folder named by the environment variable ``DA_DATA_DIR``; for
+``mnist.pkl.gz`` it finally downloads the tutorial's file into ``data/``.
+"""
+import argparse
+import gzip
+import hashlib
+import os
+import pickle
+import sys
+import timeit
+import urllib.request
+
+import numpy
+
+import theano_setup  # noqa: F401  (configures Theano before its import)
+import theano
+import theano.tensor as T
+
+from utils import atomic_write
+
+
+class LogisticRegression(object):
+    """Multi-class Logistic Regression Class
+
+    The logistic regression is fully described by a weight matrix :math:`W`
+    and bias vector :math:`b`. Classification is done by projecting data
+    points onto a set of hyperplanes, the distance to which is used to
+    determine a class membership probability.
+    """
+
+    def __init__(self, input, n_in, n_out):
+        """ Initialize the parameters of the logistic regression
+
+        :type input: theano.tensor.TensorType
+        :param input: symbolic variable that describes the input of the
+                      architecture (one minibatch)
+
+        :type n_in: int
+        :param n_in: number of input units, the dimension of the space in
+                     which the datapoints lie
+
+        :type n_out: int
+        :param n_out: number of output units, the dimension of the space in
+                      which the labels lie
+        """
+        # W and b start at zero: the loss is convex, so no symmetry to break
+        self.W = theano.shared(
+            value=numpy.zeros((n_in, n_out), dtype=theano.config.floatX),
+            name='W', borrow=True)
+        self.b = theano.shared(
+            value=numpy.zeros((n_out,), dtype=theano.config.floatX),
+            name='b', borrow=True)
+
+        # class-membership probabilities, one row per example
+        self.p_y_given_x = T.nnet.softmax(T.dot(input, self.W) + self.b)
+        # the class whose probability is maximal
+        self.y_pred = T.argmax(self.p_y_given_x, axis=1)
+
+        self.params = [self.W, self.b]
+        self.input = input
+
+    def negative_log_likelihood(self, y):
+        """Return the mean of the negative log-likelihood of the prediction
+        of this model under a given target distribution.
+
+        .. math::
+
+            \\frac{1}{|\\mathcal{D}|} \\mathcal{L} (\\theta=\\{W,b\\},
+            \\mathcal{D}) = -\\frac{1}{|\\mathcal{D}|} \\sum_{i=0}^{|\\mathcal{D}|}
+            \\log(P(Y=y^{(i)}|x^{(i)}, W,b))
+
+        :type y: theano.tensor.TensorType
+        :param y: corresponds to a vector that gives for each example the
+                  correct label
+
+        Note: we use the mean instead of the sum so that the learning rate
+        is less dependent on the batch size
+        """
+        # pick, in each row, the log-probability of that row's correct label
+        return -T.mean(T.log(self.p_y_given_x)[T.arange(y.shape[0]), y])
+
+    def errors(self, y):
+        """Return a float representing the number of errors in the minibatch
+        over the total number of examples of the minibatch ; zero one
+        loss over the size of the minibatch
+
+        :type y: theano.tensor.TensorType
+        :param y: corresponds to a vector that gives for each example the
+                  correct label
+        """
+        if y.ndim != self.y_pred.ndim:
+            raise TypeError('y should have the same shape as self.y_pred',
+                            ('y', y.type, 'y_pred', self.y_pred.type))
+        if not y.dtype.startswith('int'):
+            raise NotImplementedError('errors() needs integer labels, got '
+                                      'dtype %s' % y.dtype)
+        # T.neq gives 1 for each mistake; its mean is the error rate
+        # (computed in floatX: a float64 mean would keep it off a GPU)
+        return T.mean(T.neq(self.y_pred, y), dtype=theano.config.floatX)
+
+
+########################################################################
+# DATA                                                                 #
+########################################################################
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
+DATA_DIR_ENV = 'DA_DATA_DIR'
+
+MNIST_NAME = 'mnist.pkl.gz'
+MNIST_MD5 = 'a02cd19f81d51c426d7ca14024243ce9'
+# The tutorial's own address first; every copy must have the digest above.
+MNIST_MIRRORS = (
+    'http://www.iro.umontreal.ca/~lisa/deep/data/mnist/mnist.pkl.gz',
+    'http://deeplearning.net/data/mnist/mnist.pkl.gz',
+    'https://github.com/mnielsen/neural-networks-and-deep-learning/raw/'
+    'master/data/mnist.pkl.gz',
+)
+
+
+class DataError(ValueError):
+    """A data set file is missing, cannot be fetched, or is malformed."""
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickler that rebuilds NumPy arrays and nothing else.
+
+    A pickle can name any importable callable and run it while loading; a
+    data file has no business doing so, so every global other than the few
+    NumPy needs to rebuild arrays and dtypes is refused.
+    """
+    _ALLOWED = {
+        ('numpy.core.multiarray', '_reconstruct'),
+        ('numpy.core.multiarray', 'scalar'),
+        ('numpy', 'ndarray'),
+        ('numpy', 'dtype'),
+        # protocol-2 pickles made by Python 3 spell bytes this way
+        ('_codecs', 'encode'),
+    }
+
+    def find_class(self, module, name):
+        # NumPy 2 writes numpy._core; NumPy 1 reads it as numpy.core.
+        short = module.replace('numpy._core', 'numpy.core')
+        if (short, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(
+                'refused to load %s.%s: a data file may hold NumPy arrays '
+                'only' % (module, name))
+        return super().find_class(short, name)
+
+
+def _check_split(name, split, n_features):
+    """Raise DataError unless ``split`` is (x: N x n_features floats in
+    [0, 1], y: N integer labels 0..9)."""
+    if not (isinstance(split, (tuple, list)) and len(split) == 2):
+        raise DataError('the %s split must be a pair (x, y)' % name)
+    x, y = split
+    if not isinstance(x, numpy.ndarray) or not isinstance(y, numpy.ndarray):
+        raise DataError('the %s split must hold NumPy arrays' % name)
+    if x.ndim != 2 or x.shape[1] != n_features or x.shape[0] == 0:
+        raise DataError('%s x must be N x %d with N > 0, got shape %s'
+                        % (name, n_features, x.shape))
+    if x.dtype.kind != 'f':
+        raise DataError('%s x must be floats, got dtype %s' % (name, x.dtype))
+    if not numpy.all(numpy.isfinite(x)) or x.min() < 0 or x.max() > 1:
+        raise DataError('%s x must lie in [0, 1], got values in [%g, %g]'
+                        % (name, numpy.nanmin(x), numpy.nanmax(x)))
+    if y.shape != (x.shape[0],):
+        raise DataError('%s y must hold one label per row of x (%d), got '
+                        'shape %s' % (name, x.shape[0], y.shape))
+    if y.dtype.kind not in 'iu':
+        raise DataError('%s y must be integers, got dtype %s'
+                        % (name, y.dtype))
+    if y.min() < 0 or y.max() > 9:
+        raise DataError('%s y must be labels 0..9, got values in [%d, %d]'
+                        % (name, y.min(), y.max()))
+
+
+def read_dataset(path, n_features=28 * 28):
+    """Read and check a tutorial-format data file; return NumPy arrays.
+
+    The file is a gzip of one pickle of ``((train_x, train_y), (valid_x,
+    valid_y), (test_x, test_y))``.  Only NumPy arrays are unpickled.
+
+    :type path: str
+    :param path: the ``.pkl.gz`` file
+
+    :type n_features: int
+    :param n_features: columns each x must have (784 for 28x28 images)
+
+    :raises DataError: naming the file and what is wrong with it
+    """
+    try:
+        with gzip.open(path, 'rb') as f:
+            # latin1 reads the Python 2 pickle of the tutorial's own file
+            data = _ArraysOnlyUnpickler(f, encoding='latin1').load()
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError,
+            TypeError, AttributeError, IndexError, KeyError) as e:
+        raise DataError('cannot read %s: %s: %s (is it a complete '
+                        'tutorial-format .pkl.gz?)'
+                        % (path, type(e).__name__, e)) from e
+    if not (isinstance(data, (tuple, list)) and len(data) == 3):
+        raise DataError('%s must hold three splits (train, valid, test)'
+                        % path)
+    try:
+        for name, split in zip(('train', 'valid', 'test'), data):
+            _check_split(name, split, n_features)
+    except DataError as e:
+        raise DataError('%s: %s' % (path, e)) from None
+    return data
+
+
+def download(dest, urls=MNIST_MIRRORS, md5=MNIST_MD5, timeout=30):
+    """Download the first good copy among ``urls`` to ``dest``.
+
+    Each copy is written to a temporary file beside ``dest``, checked against
+    ``md5``, then renamed, so ``dest`` is either complete or absent.
+
+    :type dest: str
+    :param dest: the file to create
+
+    :type urls: sequence of str
+    :param urls: addresses to try in order
+
+    :type md5: str
+    :param md5: expected hex MD5 of the file
+
+    :raises DataError: listing each address and why it failed
+    """
+    failures = []
+    for url in urls:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+            with atomic_write(dest) as out, \
+                    urllib.request.urlopen(url, timeout=timeout) as resp:
+                expected = resp.headers.get('Content-Length')
+                digest = hashlib.md5()
+                size = 0
+                for chunk in iter(lambda: resp.read(1 << 16), b''):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                if expected is not None and size != int(expected):
+                    raise IOError('connection closed after %d of %s bytes'
+                                  % (size, expected))
+                if digest.hexdigest() != md5:
+                    raise IOError('MD5 %s, expected %s'
+                                  % (digest.hexdigest(), md5))
+            return dest
+        except Exception as e:  # any failure: try the next mirror
+            failures.append('%s (%s: %s)' % (url, type(e).__name__, e))
+    raise DataError('could not download %s from any mirror:\n  %s'
+                    % (os.path.basename(dest), '\n  '.join(failures)))
+
+
+def find_dataset(dataset, download_missing=True):
+    """Return the path of ``dataset``, looking where the README says.
+
+    :type dataset: str
+    :param dataset: a path, or a bare file name such as ``mnist.pkl.gz``
+
+    :type download_missing: bool
+    :param download_missing: fetch ``mnist.pkl.gz`` into ``data/`` when it
+                             is found nowhere
+
+    :raises DataError: listing every place tried and how to fix it
+    """
+    tried = [dataset]
+    if os.path.isfile(dataset):
+        return dataset
+    if os.path.basename(dataset) == dataset:  # a bare name
+        folders = [DATA_DIR]
+        if os.environ.get(DATA_DIR_ENV):
+            folders.append(os.environ[DATA_DIR_ENV])
+        for folder in folders:
+            path = os.path.join(folder, dataset)
+            tried.append(path)
+            if os.path.isfile(path):
+                return path
+        if dataset == MNIST_NAME and download_missing:
+            dest = os.path.join(DATA_DIR, MNIST_NAME)
+            print('... downloading %s into %s' % (MNIST_NAME, DATA_DIR),
+                  file=sys.stderr)
+            try:
+                return download(dest, MNIST_MIRRORS, MNIST_MD5)
+            except DataError as e:
+                raise DataError(
+                    '%s\nLooked for it in: %s.\nFix: put the tutorial\'s '
+                    '%s into %s, or set %s to the folder holding it (see '
+                    'data/README.md).' % (e, ', '.join(tried), MNIST_NAME,
+                                         DATA_DIR, DATA_DIR_ENV)) from None
+    raise DataError('data set %r not found; looked in: %s. Give an existing '
+                    'path, or put the file into %s, or set %s to its folder.'
+                    % (dataset, ', '.join(tried), DATA_DIR, DATA_DIR_ENV))
+
+
+def load_data(dataset):
+    """Load the dataset into shared variables
+
+    :type dataset: string
+    :param dataset: the path to the dataset (here MNIST), or a bare name
+                    looked for in data/ and $DA_DATA_DIR
+
+    :returns: ``[(train_set_x, train_set_y), (valid_set_x, valid_set_y),
+              (test_set_x, test_set_y)]``: x shared floatX matrices, y int32
+              vectors (symbolic casts of floatX shared vectors)
+    """
+    path = find_dataset(dataset)
+    print('... loading data from %s' % path)
+    train_set, valid_set, test_set = read_dataset(path)
+
+    def shared_dataset(data_xy, borrow=True):
+        """ Function that loads the dataset into shared variables
+
+        The reason we store our dataset in shared variables is to allow
+        Theano to copy it into the GPU memory (when code is run on GPU).
+        Since copying data into the GPU is slow, copying a minibatch everytime
+        is needed (the default behaviour if the data is not in a shared
+        variable) would lead to a large decrease in performance.
+        """
+        data_x, data_y = data_xy
+        shared_x = theano.shared(numpy.asarray(data_x,
+                                               dtype=theano.config.floatX),
+                                 borrow=borrow)
+        shared_y = theano.shared(numpy.asarray(data_y,
+                                               dtype=theano.config.floatX),
+                                 borrow=borrow)
+        # GPUs store floats only, so labels are kept as floatX and cast
+        # back to int for use as indices.
+        return shared_x, T.cast(shared_y, 'int32')
+
+    test_set_x, test_set_y = shared_dataset(test_set)
+    valid_set_x, valid_set_y = shared_dataset(valid_set)
+    train_set_x, train_set_y = shared_dataset(train_set)
+
+    rval = [(train_set_x, train_set_y), (valid_set_x, valid_set_y),
+            (test_set_x, test_set_y)]
+    return rval
+
+
+########################################################################
+# TRAINING                                                             #
+########################################################################
+
+def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
+                           dataset='mnist.pkl.gz',
+                           batch_size=600, model_path='best_model.pkl'):
+    """
+    Demonstrate stochastic gradient descent optimization of a log-linear
+    model
+
+    This is demonstrated on MNIST.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic
+                          gradient)
+
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+
+    :type dataset: string
+    :param dataset: the path of the MNIST dataset file
+
+    :type batch_size: int
+    :param batch_size: examples per minibatch
+
+    :type model_path: str
+    :param model_path: where the best model so far is pickled
+
+    :returns: (best validation error, test error, epochs run), as fractions
+    """
+    if not learning_rate > 0 or not numpy.isfinite(learning_rate):
+        raise ValueError('learning_rate must be a positive number, got %r'
+                         % (learning_rate,))
+    if int(n_epochs) != n_epochs or n_epochs < 1:
+        raise ValueError('n_epochs must be a positive integer, got %r'
+                         % (n_epochs,))
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError('batch_size must be a positive integer, got %r'
+                         % (batch_size,))
+    datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    valid_set_x, valid_set_y = datasets[1]
+    test_set_x, test_set_y = datasets[2]
+
+    # compute number of minibatches for training, validation and testing
+    sizes = [s.get_value(borrow=True).shape[0]
+             for s in (train_set_x, valid_set_x, test_set_x)]
+    if batch_size > min(sizes):
+        raise ValueError('batch_size %d is larger than the smallest split '
+                         '(%d examples); use at most %d'
+                         % (batch_size, min(sizes), min(sizes)))
+    n_train_batches, n_valid_batches, n_test_batches = [
+        n // batch_size for n in sizes]
+
+    ######################
+    # BUILD ACTUAL MODEL #
+    ######################
+    print('... building the model')
+
+    # allocate symbolic variables for the data
+    index = T.lscalar()  # index to a [mini]batch
+    x = T.matrix('x')  # data, presented as rasterized images
+    y = T.ivector('y')  # labels, presented as 1D vector of [int] labels
+
+    # Each MNIST image has size 28*28
+    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+
+    # the cost we minimize during training is the negative log likelihood of
+    # the model in symbolic format
+    cost = classifier.negative_log_likelihood(y)
+
+    def batch(data, i):
+        return data[i * batch_size:(i + 1) * batch_size]
+
+    test_model = theano.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens={x: batch(test_set_x, index), y: batch(test_set_y, index)})
+
+    validate_model = theano.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens={x: batch(valid_set_x, index), y: batch(valid_set_y, index)})
+
+    # compute the gradient of cost with respect to theta = (W,b)
+    g_W = T.grad(cost=cost, wrt=classifier.W)
+    g_b = T.grad(cost=cost, wrt=classifier.b)
+
+    updates = [(classifier.W, classifier.W - learning_rate * g_W),
+               (classifier.b, classifier.b - learning_rate * g_b)]
+
+    train_model = theano.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
+
+    ###############
+    # TRAIN MODEL #
+    ###############
+    print('... training the model')
+    # early-stopping parameters
+    patience = 5000  # look as this many examples regardless
+    patience_increase = 2  # wait this much longer when a new best is found
+    improvement_threshold = 0.995  # a relative improvement of this much is
+    # considered significant
+    validation_frequency = min(n_train_batches, patience // 2)
+    # go through this many minibatches before checking the network on the
+    # validation set; in this case we check every epoch
+
+    best_validation_loss = numpy.inf
+    test_score = 0.
+    start_time = timeit.default_timer()
+
+    done_looping = False
+    epoch = 0
+    while (epoch < n_epochs) and (not done_looping):
+        epoch = epoch + 1
+        for minibatch_index in range(n_train_batches):
+
+            train_model(minibatch_index)
+            # iteration number
+            iter = (epoch - 1) * n_train_batches + minibatch_index
+
+            if (iter + 1) % validation_frequency == 0:
+                # compute zero-one loss on validation set
+                validation_losses = [validate_model(i)
+                                     for i in range(n_valid_batches)]
+                this_validation_loss = numpy.mean(validation_losses)
+
+                print('epoch %i, minibatch %i/%i, validation error %f %%' % (
+                    epoch, minibatch_index + 1, n_train_batches,
+                    this_validation_loss * 100.))
+
+                # if we got the best validation score until now
+                if this_validation_loss < best_validation_loss:
+                    # improve patience if loss improvement is good enough
+                    if this_validation_loss < best_validation_loss * \
+                            improvement_threshold:
+                        patience = max(patience, iter * patience_increase)
+
+                    best_validation_loss = this_validation_loss
+                    # test it on the test set
+                    test_losses = [test_model(i)
+                                   for i in range(n_test_batches)]
+                    test_score = numpy.mean(test_losses)
+
+                    print(('     epoch %i, minibatch %i/%i, test error of'
+                           ' best model %f %%') % (
+                        epoch, minibatch_index + 1, n_train_batches,
+                        test_score * 100.))
+
+                    # save the best model
+                    with atomic_write(model_path) as f:
+                        pickle.dump(classifier, f)
+
+            if patience <= iter:
+                done_looping = True
+                break
+
+    end_time = timeit.default_timer()
+    print(('Optimization complete with best validation score of %f %%,'
+           ' with test performance %f %%')
+          % (best_validation_loss * 100., test_score * 100.))
+    print('The code run for %d epochs, with %f epochs/sec' % (
+        epoch, 1. * epoch / (end_time - start_time)))
+    print(('The code for file ' + os.path.split(__file__)[1] +
+           ' ran for %.1fs' % (end_time - start_time)), file=sys.stderr)
+    return best_validation_loss, test_score, epoch
+
+
+def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):
+    """
+    An example of how to load a trained model and use it
+    to predict labels.
+
+    :type dataset: str
+    :param dataset: data set whose first ``n`` test images are classified
+
+    :type model_path: str
+    :param model_path: the pickle written by ``sgd_optimization_mnist``
+                       (a pickle runs code when loaded: open only your own)
+
+    :type n: int
+    :param n: how many test images to classify
+
+    :returns: numpy array of the ``n`` predicted labels
+    """
+    # load the saved model
+    with open(model_path, 'rb') as f:
+        classifier = pickle.load(f)
+
+    # compile a predictor function
+    predict_model = theano.function(
+        inputs=[classifier.input],
+        outputs=classifier.y_pred)
+
+    test_set_x = read_dataset(find_dataset(dataset))[2][0]
+    predicted_values = predict_model(
+        numpy.asarray(test_set_x[:n], dtype=theano.config.floatX))
+    print('Predicted values for the first %d examples in test set:' % n)
+    print(predicted_values)
+    return predicted_values
+
+
+def main(argv=None):
+    """Command line: train (the tutorial's defaults) or predict."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--learning-rate', type=float, default=0.13)
+    parser.add_argument('--epochs', type=int, default=1000,
+                        help='most epochs to run (early stopping may end '
+                             'sooner)')
+    parser.add_argument('--batch-size', type=int, default=600)
+    parser.add_argument('--dataset', default='mnist.pkl.gz')
+    parser.add_argument('--model', default='best_model.pkl',
+                        help='where the best model is saved / read')
+    parser.add_argument('--predict', action='store_true',
+                        help='classify test images with the saved model')
+    args = parser.parse_args(argv)
+    try:
+        if args.predict:
+            predict(args.dataset, args.model)
+        else:
+            sgd_optimization_mnist(args.learning_rate, args.epochs,
+                                   args.dataset, args.batch_size, args.model)
+    except (ValueError, OSError) as e:  # DataError is a ValueError
+        parser.exit(2, 'error: %s\n' % e)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,114 @@
+"""Theano setup (theano_setup.py), float32-clean graphs, imports elsewhere.
+
+These run fresh interpreters, as a user would, so each sees its own flags.
+"""
+import os
+import subprocess
+import sys
+
+
+import theano_setup
+from conftest import REPO
+
+
+def run_python(code, tmp_path, **env_changes):
+    """Run ``python -c code`` in tmp_path with the given environment."""
+    env = dict(os.environ)
+    env.pop('THEANO_FLAGS', None)
+    env.pop('THEANORC', None)
+    for key, value in env_changes.items():
+        env[key] = value
+    return subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                          env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+SHOW = ('import os; from dA import dA; import theano; '
+        'print(repr(theano.config.blas.ldflags), theano.config.floatX, '
+        'theano.config.device, os.environ.get("THEANO_FLAGS"))')
+
+
+def test_import_from_any_directory_with_user_flags(tmp_path):
+    r = run_python(SHOW, tmp_path,
+                   THEANO_FLAGS='device=cpu,floatX=float32')
+    assert r.returncode == 0, r.stderr
+    ldflags, floatx, device, flags = r.stdout.split()
+    assert (floatx, device) == ('float32', 'cpu')
+    assert flags == 'device=cpu,floatX=float32'   # environment restored
+    assert ldflags == repr(theano_setup.default_blas_ldflags())
+
+
+def test_user_blas_flags_win(tmp_path):
+    r = run_python(SHOW, tmp_path, THEANO_FLAGS='blas.ldflags=')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "''"
+    rc = tmp_path / 'theanorc'
+    rc.write_text('[global]\nfloatX = float32\n\n[blas]\nldflags =\n')
+    r = run_python(SHOW, tmp_path, THEANORC=str(rc))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[:2] == ["''", 'float32']
+
+
+def test_user_blas_ldflags_set(tmp_path):
+    assert theano_setup.user_blas_ldflags_set(
+        {'THEANO_FLAGS': 'floatX=float32, blas.ldflags=-lblas'})
+    none = str(tmp_path / 'missing_rc')
+    assert not theano_setup.user_blas_ldflags_set(
+        {'THEANO_FLAGS': 'floatX=float32,blas.check_openmp=False',
+         'THEANORC': none})
+    rc = tmp_path / 'rc'
+    rc.write_text('[global]\ndevice = cpu\n')
+    assert not theano_setup.user_blas_ldflags_set({'THEANORC': str(rc)})
+    rc.write_text('[blas]\nldflags = -lmkl_rt\n')
+    assert theano_setup.user_blas_ldflags_set(
+        {'THEANORC': none + os.pathsep + str(rc)})
+
+
+def test_find_openblas(tmp_path):
+    assert theano_setup.find_openblas([str(tmp_path)]) is None
+    (tmp_path / 'libopenblas.so.0').write_text('')   # runtime only: no link
+    assert theano_setup.find_openblas([str(tmp_path)]) is None
+    (tmp_path / 'libopenblas.so').write_text('')
+    assert theano_setup.find_openblas(['/nonexistent', str(tmp_path)]) == \
+        str(tmp_path)
+
+
+def test_fallback_notice_when_no_openblas(tmp_path):
+    # a machine without OpenBLAS: hide every libopenblas from the search
+    code = ('import os.path; real = os.path.exists; '
+            'os.path.exists = lambda p: "openblas" not in p and real(p); '
+            'import theano_setup; os.path.exists = real; import theano; '
+            'print(repr(theano.config.blas.ldflags))')
+    r = run_python(code, tmp_path, PYTHONPATH=str(REPO))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "''"
+    assert r.stderr.count('no system OpenBLAS found') == 1
+    assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
+
+
+FLOAT32_RUN = '''
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import small_dataset_file
+import dA, logistic_sgd
+path = small_dataset_file({tmp!r})
+dA.main(['--epochs', '1', '--n-hidden', '20', '--dataset', path,
+         '--output-folder', {out!r}])
+logistic_sgd.main(['--epochs', '1', '--batch-size', '25', '--dataset', path,
+                   '--model', {model!r}])
+print('float32 ok')
+'''
+
+
+def test_graphs_are_float32_clean(tmp_path):
+    """With warn_float64=raise any float64 node in a graph is an error."""
+    code = FLOAT32_RUN.format(tests=str(REPO / 'tests'), tmp=str(tmp_path),
+                              out=str(tmp_path / 'plots'),
+                              model=str(tmp_path / 'm.pkl'))
+    r = run_python(code, tmp_path,
+                   THEANO_FLAGS='floatX=float32,warn_float64=raise')
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'float32 ok' in r.stdout
+    assert 'Training epoch 0, cost' in r.stdout
+    assert 'Optimization complete' in r.stdout
+    assert (tmp_path / 'plots' / 'filters_corruption_30.png').exists()
