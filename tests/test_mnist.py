@@ -25,7 +25,8 @@ def test_mnist_file_is_the_tutorials(mnist):
         assert set(numpy.unique(y)) == set(range(10))
     # pixels are 8-bit values / 256: the tutorial's scaling
     assert tx.min() == 0 and 0.99 < tx.max() < 1
-    numpy.testing.assert_array_equal(tx[:100] * 256, numpy.round(tx[:100] * 256))
+    scaled = tx[:100] * 256
+    numpy.testing.assert_array_equal(scaled, numpy.round(scaled))
 
 
 def test_training_on_real_digits_matches_numpy(mnist):

@@ -1,0 +1,41 @@
+"""README's stacked-autoencoder example is run exactly as printed there."""
+import re
+
+import numpy
+
+from conftest import REPO
+
+MARKER = '<!-- example: stacked autoencoder'
+
+
+def readme_example():
+    text = (REPO / 'README.md').read_text()
+    after = text[text.index(MARKER):]
+    return re.search(r'```python\n(.*?)```', after, re.S).group(1)
+
+
+def test_stacked_example_shares_weights_and_pretrains(capsys):
+    namespace = {'__name__': 'readme_example'}
+    exec(compile(readme_example(), 'README.md example', 'exec'), namespace)
+    assert capsys.readouterr().out.strip() == '(5, 50)'
+    da1, da2 = namespace['da1'], namespace['da2']
+    assert da1.W is namespace['W1'] and da1.b is namespace['b1']
+    assert da2.W is namespace['W2'] and da2.b is namespace['b2']
+    for da in (da1, da2):
+        costs = [c for d, _, c in namespace['pretraining_costs'] if d is da]
+        assert len(costs) == 3 and costs[-1] < costs[0]
+
+
+def test_pretraining_changes_what_the_network_computes():
+    namespace = {'__name__': 'readme_example'}
+    code = readme_example()
+    # stop just before pretraining, look at the network, then go on
+    head, tail = code.split('# greedy layer-wise pretraining')
+    exec(compile(head, 'README.md example', 'exec'), namespace)
+    import theano
+    net = theano.function([namespace['x']], namespace['h2'])
+    probe = numpy.random.RandomState(0).rand(4, 784).astype(
+        theano.config.floatX)
+    before = net(probe)
+    exec(compile('#' + tail, 'README.md example', 'exec'), namespace)
+    assert not numpy.allclose(before, net(probe))
