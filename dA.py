@@ -47,25 +47,7 @@ import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from logistic_sgd import load_data
-from utils import atomic_write, tile_raster_images
-
-
-def _check_int(name, value, low=1):
-    """Raise ValueError unless ``value`` is an integer >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) \
-            or value < low:
-        raise ValueError('%s must be an integer >= %d, got %r'
-                         % (name, low, value))
-
-
-def _check_number(name, value, low, high, low_open=False):
-    """Raise ValueError unless ``value`` is a real number in its range."""
-    ok = isinstance(value, (int, float, numpy.integer, numpy.floating)) \
-        and not isinstance(value, bool) and numpy.isfinite(value) \
-        and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        raise ValueError('%s must be a number in %s%g, %g], got %r'
-                         % (name, '(' if low_open else '[', low, high, value))
+from utils import atomic_write, check_int, check_number, tile_raster_images
 
 
 class dA(object):
@@ -150,8 +132,8 @@ class dA(object):
 
 
         """
-        _check_int('n_visible', n_visible)
-        _check_int('n_hidden', n_hidden)
+        check_int('n_visible', n_visible)
+        check_int('n_hidden', n_hidden)
         self.n_visible = n_visible
         self.n_hidden = n_hidden
 
@@ -238,7 +220,7 @@ class dA(object):
         :param corruption_level: probability, in [0, 1], of zeroing an entry
         """
         if not isinstance(corruption_level, theano.Variable):
-            _check_number('corruption_level', corruption_level, 0, 1)
+            check_number('corruption_level', corruption_level, 0, 1)
         return self.theano_rng.binomial(size=input.shape, n=1,
                                         p=1 - corruption_level,
                                         dtype=theano.config.floatX) * input
@@ -268,7 +250,7 @@ class dA(object):
                   the SGD updates of ``self.params``
         """
         if not isinstance(learning_rate, theano.Variable):
-            _check_number('learning_rate', learning_rate, 0, numpy.inf,
+            check_number('learning_rate', learning_rate, 0, numpy.inf,
                           low_open=True)
 
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
@@ -333,6 +315,49 @@ def save_filters(da, path, tile_shape=(10, 10)):
         tile_spacing=(1, 1)))
     with atomic_write(path) as f:
         image.save(f, format='PNG')
+
+
+def train_epochs(train_fn, n_batches, epochs, report, context=''):
+    """Run ``epochs`` passes of ``train_fn`` over minibatches 0..n_batches-1.
+
+    The one training loop of the project: dA.py and SdA.py's pretraining
+    both go through it.
+
+    :type train_fn: callable
+    :param train_fn: ``train_fn(batch_index)`` does one SGD step and returns
+                     the minibatch cost
+
+    :type n_batches: int
+    :param n_batches: minibatches per epoch
+
+    :type epochs: int
+    :param epochs: passes over the training set
+
+    :type report: callable
+    :param report: ``report(epoch, mean_cost)``, called after each epoch
+
+    :type context: str
+    :param context: settings named in the error if training diverges
+
+    :returns: list of the mean cost of each epoch
+    :raises FloatingPointError: naming the epoch and minibatch where a cost
+                                was not finite
+    """
+    epoch_costs = []
+    # go through training epochs
+    for epoch in range(epochs):
+        # go through training set
+        c = []
+        for batch_index in range(n_batches):
+            c.append(train_fn(batch_index))
+            if not numpy.isfinite(c[-1]):
+                raise FloatingPointError(
+                    'training diverged (%s): cost %s at epoch %d, minibatch '
+                    '%d; try a smaller learning rate'
+                    % (context, c[-1], epoch, batch_index))
+        epoch_costs.append(numpy.mean(c))
+        report(epoch, epoch_costs[-1])
+    return epoch_costs
 
 
 def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
@@ -403,22 +428,11 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     ############
     # TRAINING #
     ############
-    epoch_costs = []
-    # go through training epochs
-    for epoch in range(training_epochs):
-        # go through training set
-        c = []
-        for batch_index in range(n_train_batches):
-            c.append(train_da(batch_index))
-            if not numpy.isfinite(c[-1]):
-                raise FloatingPointError(
-                    'training diverged at corruption %g: cost %s at epoch %d,'
-                    ' minibatch %d; try a smaller learning rate (now %g)'
-                    % (corruption_level, c[-1], epoch, batch_index,
-                       learning_rate))
-
-        print('Training epoch %d, cost ' % epoch, numpy.mean(c))
-        epoch_costs.append(numpy.mean(c))
+    epoch_costs = train_epochs(
+        train_da, n_train_batches, training_epochs,
+        report=lambda epoch, c: print('Training epoch %d, cost ' % epoch, c),
+        context='corruption %g, learning rate %g' % (corruption_level,
+                                                     learning_rate))
 
     end_time = timeit.default_timer()
 
@@ -434,15 +448,15 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
 def check_hyperparameters(learning_rate, training_epochs, batch_size,
                           n_hidden, corruption_levels):
     """Raise ValueError, naming the value and its range, for a bad one."""
-    _check_number('learning_rate', learning_rate, 0, numpy.inf,
+    check_number('learning_rate', learning_rate, 0, numpy.inf,
                   low_open=True)
-    _check_int('training_epochs', training_epochs)
-    _check_int('batch_size', batch_size)
-    _check_int('n_hidden', n_hidden)
+    check_int('training_epochs', training_epochs)
+    check_int('batch_size', batch_size)
+    check_int('n_hidden', n_hidden)
     if len(corruption_levels) == 0:
         raise ValueError('corruption_levels must name at least one level')
     for level in corruption_levels:
-        _check_number('corruption level', level, 0, 1)
+        check_number('corruption level', level, 0, 1)
     names = [corruption_name(level) for level in corruption_levels]
     if len(set(names)) != len(names):
         raise ValueError('corruption levels %r give the same file name '

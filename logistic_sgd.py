@@ -30,7 +30,7 @@ import theano_setup  # noqa: F401  (configures Theano before its import)
 import theano
 import theano.tensor as T
 
-from utils import atomic_write
+from utils import atomic_write, check_int, check_number
 
 
 class LogisticRegression(object):
@@ -354,6 +354,104 @@ def load_data(dataset):
 # TRAINING                                                             #
 ########################################################################
 
+def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
+                   patience, patience_increase=2, improvement_threshold=0.995,
+                   on_best=None):
+    """Minibatch SGD with the tutorials' early stopping; the one loop that
+    logistic_sgd.py and SdA.py's finetuning share.
+
+    The validation error is checked once an epoch (or every ``patience // 2``
+    minibatches if sooner); each new best is tested on the test set. Training
+    stops after ``n_epochs`` or once ``patience`` minibatches have passed;
+    a clear improvement (below ``improvement_threshold`` times the best)
+    extends ``patience`` to ``patience_increase`` times the current
+    iteration.  Prints the tutorials' progress lines.
+
+    :type train_model: callable
+    :param train_model: ``train_model(minibatch_index)`` does one SGD step
+                        and returns the minibatch cost
+
+    :type validate: callable
+    :param validate: ``validate()`` returns the validation error (fraction)
+
+    :type test: callable
+    :param test: ``test()`` returns the test error (fraction)
+
+    :type n_train_batches: int
+    :param n_train_batches: minibatches per epoch
+
+    :type n_epochs: int
+    :param n_epochs: most epochs to run
+
+    :type patience: int
+    :param patience: look at this many minibatches regardless
+
+    :type patience_increase: float
+    :param patience_increase: wait this much longer when a new best is found
+
+    :type improvement_threshold: float
+    :param improvement_threshold: a relative improvement of this much is
+                                  considered significant
+
+    :type on_best: callable or None
+    :param on_best: called after each new best model (e.g. to save it)
+
+    :returns: (best validation error, its iteration, test error of that
+              model, epochs run)
+    :raises FloatingPointError: when a minibatch cost is not finite
+    """
+    # go through this many minibatches before checking the network on the
+    # validation set; in these tutorials we check every epoch
+    validation_frequency = min(n_train_batches, patience // 2)
+
+    best_validation_loss = numpy.inf
+    best_iter = 0
+    test_score = 0.
+
+    done_looping = False
+    epoch = 0
+    while (epoch < n_epochs) and (not done_looping):
+        epoch = epoch + 1
+        for minibatch_index in range(n_train_batches):
+
+            cost = train_model(minibatch_index)
+            if not numpy.isfinite(cost):
+                raise FloatingPointError(
+                    'training diverged: cost %s at epoch %d, minibatch %d; '
+                    'try a smaller learning rate'
+                    % (cost, epoch, minibatch_index))
+            # iteration number
+            iter = (epoch - 1) * n_train_batches + minibatch_index
+
+            if (iter + 1) % validation_frequency == 0:
+                this_validation_loss = validate()
+                print('epoch %i, minibatch %i/%i, validation error %f %%' % (
+                    epoch, minibatch_index + 1, n_train_batches,
+                    this_validation_loss * 100.))
+
+                # if we got the best validation score until now
+                if this_validation_loss < best_validation_loss:
+                    # improve patience if loss improvement is good enough
+                    if this_validation_loss < best_validation_loss * \
+                            improvement_threshold:
+                        patience = max(patience, iter * patience_increase)
+
+                    best_validation_loss = this_validation_loss
+                    best_iter = iter
+                    test_score = test()
+                    print(('     epoch %i, minibatch %i/%i, test error of'
+                           ' best model %f %%') % (
+                        epoch, minibatch_index + 1, n_train_batches,
+                        test_score * 100.))
+                    if on_best is not None:
+                        on_best()
+
+            if patience <= iter:
+                done_looping = True
+                break
+    return best_validation_loss, best_iter, test_score, epoch
+
+
 def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
                            dataset='mnist.pkl.gz',
                            batch_size=600, model_path='best_model.pkl'):
@@ -381,15 +479,9 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
 
     :returns: (best validation error, test error, epochs run), as fractions
     """
-    if not learning_rate > 0 or not numpy.isfinite(learning_rate):
-        raise ValueError('learning_rate must be a positive number, got %r'
-                         % (learning_rate,))
-    if int(n_epochs) != n_epochs or n_epochs < 1:
-        raise ValueError('n_epochs must be a positive integer, got %r'
-                         % (n_epochs,))
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError('batch_size must be a positive integer, got %r'
-                         % (batch_size,))
+    check_number('learning_rate', learning_rate, 0, numpy.inf, low_open=True)
+    check_int('n_epochs', n_epochs)
+    check_int('batch_size', batch_size)
     datasets = load_data(dataset)
 
     train_set_x, train_set_y = datasets[0]
@@ -453,64 +545,20 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
     # TRAIN MODEL #
     ###############
     print('... training the model')
-    # early-stopping parameters
-    patience = 5000  # look as this many examples regardless
-    patience_increase = 2  # wait this much longer when a new best is found
-    improvement_threshold = 0.995  # a relative improvement of this much is
-    # considered significant
-    validation_frequency = min(n_train_batches, patience // 2)
-    # go through this many minibatches before checking the network on the
-    # validation set; in this case we check every epoch
-
-    best_validation_loss = numpy.inf
-    test_score = 0.
     start_time = timeit.default_timer()
 
-    done_looping = False
-    epoch = 0
-    while (epoch < n_epochs) and (not done_looping):
-        epoch = epoch + 1
-        for minibatch_index in range(n_train_batches):
+    def save_best():
+        with atomic_write(model_path) as f:
+            pickle.dump(classifier, f)
 
-            train_model(minibatch_index)
-            # iteration number
-            iter = (epoch - 1) * n_train_batches + minibatch_index
-
-            if (iter + 1) % validation_frequency == 0:
-                # compute zero-one loss on validation set
-                validation_losses = [validate_model(i)
-                                     for i in range(n_valid_batches)]
-                this_validation_loss = numpy.mean(validation_losses)
-
-                print('epoch %i, minibatch %i/%i, validation error %f %%' % (
-                    epoch, minibatch_index + 1, n_train_batches,
-                    this_validation_loss * 100.))
-
-                # if we got the best validation score until now
-                if this_validation_loss < best_validation_loss:
-                    # improve patience if loss improvement is good enough
-                    if this_validation_loss < best_validation_loss * \
-                            improvement_threshold:
-                        patience = max(patience, iter * patience_increase)
-
-                    best_validation_loss = this_validation_loss
-                    # test it on the test set
-                    test_losses = [test_model(i)
-                                   for i in range(n_test_batches)]
-                    test_score = numpy.mean(test_losses)
-
-                    print(('     epoch %i, minibatch %i/%i, test error of'
-                           ' best model %f %%') % (
-                        epoch, minibatch_index + 1, n_train_batches,
-                        test_score * 100.))
-
-                    # save the best model
-                    with atomic_write(model_path) as f:
-                        pickle.dump(classifier, f)
-
-            if patience <= iter:
-                done_looping = True
-                break
+    best_validation_loss, best_iter, test_score, epoch = early_stopping(
+        train_model,
+        validate=lambda: numpy.mean([validate_model(i)
+                                     for i in range(n_valid_batches)]),
+        test=lambda: numpy.mean([test_model(i)
+                                 for i in range(n_test_batches)]),
+        n_train_batches=n_train_batches, n_epochs=n_epochs,
+        patience=5000, on_best=save_best)
 
     end_time = timeit.default_timer()
     print(('Optimization complete with best validation score of %f %%,'

@@ -1,5 +1,6 @@
-"""Plotting samples and filters (the tutorial's ``tile_raster_images``), and
-``atomic_write`` for every file the project saves.
+"""Plotting samples and filters (the tutorial's ``tile_raster_images``),
+``atomic_write`` for every file the project saves, and the checks that
+validate settings at the door (``check_int``, ``check_number``).
 
 No Theano here, so it imports fast and can be used on its own.  Pillow turns
 the array ``tile_raster_images`` returns into a picture::
@@ -40,6 +41,26 @@ def atomic_write(path):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def check_int(name, value, low=1):
+    """Raise ValueError, naming ``name``, unless ``value`` is an integer
+    (not a bool) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) \
+            or value < low:
+        raise ValueError('%s must be an integer >= %d, got %r'
+                         % (name, low, value))
+
+
+def check_number(name, value, low, high, low_open=False):
+    """Raise ValueError, naming ``name`` and the range, unless ``value`` is a
+    finite real number in [low, high] (or (low, high] if ``low_open``)."""
+    ok = isinstance(value, (int, float, numpy.integer, numpy.floating)) \
+        and not isinstance(value, bool) and numpy.isfinite(value) \
+        and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        raise ValueError('%s must be a number in %s%g, %g], got %r'
+                         % (name, '(' if low_open else '[', low, high, value))
 
 
 def scale_to_unit_interval(ndar, eps=1e-8):

@@ -19,8 +19,10 @@ def test_stacked_example_shares_weights_and_pretrains(capsys):
     exec(compile(readme_example(), 'README.md example', 'exec'), namespace)
     assert capsys.readouterr().out.strip() == '(5, 50)'
     da1, da2 = namespace['da1'], namespace['da2']
-    assert da1.W is namespace['W1'] and da1.b is namespace['b1']
-    assert da2.W is namespace['W2'] and da2.b is namespace['b2']
+    layer1, layer2 = namespace['layer1'], namespace['layer2']
+    assert da1.W is layer1.W and da1.b is layer1.b
+    assert da2.W is layer2.W and da2.b is layer2.b
+    assert da2.x is layer1.output
     for da in (da1, da2):
         costs = [c for d, _, c in namespace['pretraining_costs'] if d is da]
         assert len(costs) == 3 and costs[-1] < costs[0]
@@ -33,7 +35,7 @@ def test_pretraining_changes_what_the_network_computes():
     head, tail = code.split('# greedy layer-wise pretraining')
     exec(compile(head, 'README.md example', 'exec'), namespace)
     import theano
-    net = theano.function([namespace['x']], namespace['h2'])
+    net = theano.function([namespace['x']], namespace['layer2'].output)
     probe = numpy.random.RandomState(0).rand(4, 784).astype(
         theano.config.floatX)
     before = net(probe)

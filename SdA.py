@@ -1,0 +1,502 @@
+"""
+ This tutorial introduces stacked denoising auto-encoders (SdA) using Theano.
+
+ Denoising autoencoders are the building blocks for SdA.
+ They are based on auto-encoders as the ones used in Bengio et al. 2007.
+ An autoencoder takes an input x and first maps it to a hidden representation
+ y = f_{\\theta}(x) = s(Wx+b), parameterized by \\theta={W,b}. The resulting
+ latent representation y is then mapped back to a "reconstructed" vector
+ z \\in [0,1]^d in input space z = g_{\\theta'}(y) = s(W'y + b').  The weight
+ matrix W' can optionally be constrained such that W' = W^T, in which case
+ the autoencoder is said to have tied weights. The network is trained such
+ that to minimize the reconstruction error (the error between x and z).
+
+ An SdA stacks such dAs: the dA of layer k reads the output of layer k-1,
+ and shares its W and b with the sigmoid layer k of a deep network (an MLP).
+ The dAs are pretrained one after the other, without labels; then the whole
+ MLP, with a logistic regression on top, is finetuned with labels.
+
+ References :
+   - P. Vincent, H. Larochelle, Y. Bengio, P.A. Manzagol: Extracting and
+   Composing Robust Features with Denoising Autoencoders, ICML'08, 1096-1103,
+   2008
+   - Y. Bengio, P. Lamblin, D. Popovici, H. Larochelle: Greedy Layer-Wise
+   Training of Deep Networks, Advances in Neural Information Processing
+   Systems 19, 2007
+
+ Run ``python SdA.py`` (``--help`` lists the options) for the tutorial's
+ network; README.md gives a configuration that finishes in about 30 minutes.
+"""
+import argparse
+import os
+import sys
+import timeit
+
+import numpy
+
+import theano_setup  # noqa: F401  (configures Theano before its import)
+import theano
+import theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+
+from logistic_sgd import LogisticRegression, early_stopping, load_data
+from mlp import HiddenLayer
+from dA import dA, train_epochs
+from utils import check_int, check_number
+
+
+def check_layers(hidden_layers_sizes, corruption_levels):
+    """Raise ValueError unless there is at least one layer, each size is a
+    positive integer and each layer has a corruption level in [0, 1]."""
+    if len(hidden_layers_sizes) == 0:
+        raise ValueError('hidden_layers_sizes must hold at least one size')
+    for size in hidden_layers_sizes:
+        check_int('each hidden layer size', size)
+    if len(corruption_levels) != len(hidden_layers_sizes):
+        raise ValueError('give one corruption level per hidden layer: %d '
+                         'levels for %d layers' % (len(corruption_levels),
+                                                   len(hidden_layers_sizes)))
+    for level in corruption_levels:
+        check_number('each corruption level', level, 0, 1)
+
+
+class SdA(object):
+    """Stacked denoising auto-encoder class (SdA)
+
+    A stacked denoising autoencoder model is obtained by stacking several
+    dAs. The hidden layer of the dA at layer `i` becomes the input of
+    the dA at layer `i+1`. The first layer dA gets as input the input of
+    the SdA, and the hidden layer of the last dA represents the output.
+    Note that after pretraining, the SdA is dealt with as a normal MLP,
+    the dAs are only used to initialize the weights.
+    """
+
+    def __init__(
+        self,
+        numpy_rng,
+        theano_rng=None,
+        n_ins=784,
+        hidden_layers_sizes=[500, 500],
+        n_outs=10,
+        corruption_levels=[0.1, 0.1]
+    ):
+        """ This class is made to support a variable number of layers.
+
+        :type numpy_rng: numpy.random.RandomState
+        :param numpy_rng: numpy random number generator used to draw initial
+                    weights
+
+        :type theano_rng: theano.sandbox.rng_mrg.MRG_RandomStreams
+        :param theano_rng: Theano random generator; if None is given one is
+                           generated based on a seed drawn from `rng`
+
+        :type n_ins: int
+        :param n_ins: dimension of the input to the sdA
+
+        :type hidden_layers_sizes: list of ints
+        :param hidden_layers_sizes: intermediate layers size, must contain
+                               at least one value
+
+        :type n_outs: int
+        :param n_outs: dimension of the output of the network
+
+        :type corruption_levels: list of float
+        :param corruption_levels: amount of corruption to use for each
+                                  layer (the default of ``fn(index,
+                                  corruption=...)`` stays 0.2; test_SdA
+                                  passes these)
+        """
+        check_int('n_ins', n_ins)
+        check_int('n_outs', n_outs)
+        check_layers(hidden_layers_sizes, corruption_levels)
+
+        self.sigmoid_layers = []
+        self.dA_layers = []
+        self.params = []
+        self.n_layers = len(hidden_layers_sizes)
+        self.corruption_levels = list(corruption_levels)
+
+        if theano_rng is None:
+            theano_rng = RandomStreams(numpy_rng.randint(2 ** 30))
+        # allocate symbolic variables for the data
+        self.x = T.matrix('x')  # the data is presented as rasterized images
+        self.y = T.ivector('y')  # the labels are presented as 1D vector of
+        #                        # [int] labels
+
+        # The SdA is an MLP, for which all weights of intermediate layers
+        # are shared with a different denoising autoencoders.  We first
+        # construct the SdA as a deep multilayer perceptron, and when
+        # constructing each sigmoidal layer we also construct a denoising
+        # autoencoder that shares weights with that layer.  During
+        # pretraining we train these autoencoders (which changes the
+        # weights of the MLP as well); during finetuning we finish training
+        # the SdA by doing stochastic gradient descent on the MLP.
+        for i in range(self.n_layers):
+            # the input is the data for the first layer, else the
+            # activation of the layer below
+            if i == 0:
+                input_size = n_ins
+                layer_input = self.x
+            else:
+                input_size = hidden_layers_sizes[i - 1]
+                layer_input = self.sigmoid_layers[-1].output
+
+            sigmoid_layer = HiddenLayer(rng=numpy_rng,
+                                        input=layer_input,
+                                        n_in=input_size,
+                                        n_out=hidden_layers_sizes[i],
+                                        activation=T.nnet.sigmoid)
+            self.sigmoid_layers.append(sigmoid_layer)
+            # only the sigmoid layers' parameters are the SdA's: the dAs'
+            # visible biases are used in pretraining only
+            self.params.extend(sigmoid_layer.params)
+
+            # a denoising autoencoder that shares this layer's W and b
+            dA_layer = dA(numpy_rng=numpy_rng,
+                          theano_rng=theano_rng,
+                          input=layer_input,
+                          n_visible=input_size,
+                          n_hidden=hidden_layers_sizes[i],
+                          W=sigmoid_layer.W,
+                          bhid=sigmoid_layer.b)
+            self.dA_layers.append(dA_layer)
+
+        # a logistic layer on top of the MLP
+        self.logLayer = LogisticRegression(
+            input=self.sigmoid_layers[-1].output,
+            n_in=hidden_layers_sizes[-1],
+            n_out=n_outs
+        )
+        self.params.extend(self.logLayer.params)
+
+        # the finetuning cost and the zero-one error on a minibatch
+        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
+        self.errors = self.logLayer.errors(self.y)
+
+    def pretraining_functions(self, train_set_x, batch_size):
+        ''' Generates a list of functions, each of them implementing one
+        step in training the dA corresponding to the layer with same index.
+        The function will require as input the minibatch index, and to train
+        a dA you just need to iterate, calling the corresponding function on
+        all minibatch indexes.
+
+        :type train_set_x: theano.tensor.TensorType
+        :param train_set_x: Shared variable that contains all datapoints used
+                            for training the dA
+
+        :type batch_size: int
+        :param batch_size: size of a [mini]batch
+
+        :returns: list of functions ``fn(index, corruption=0.2, lr=0.1)``
+                  returning the minibatch's reconstruction cost
+        '''
+        check_int('batch_size', batch_size)
+        # index to a minibatch
+        index = T.lscalar('index')
+        corruption_level = T.scalar('corruption')  # % of corruption to use
+        learning_rate = T.scalar('lr')  # learning rate to use
+        batch_begin = index * batch_size
+        batch_end = batch_begin + batch_size
+
+        pretrain_fns = []
+        for dA_layer in self.dA_layers:
+            cost, updates = dA_layer.get_cost_updates(corruption_level,
+                                                      learning_rate)
+            fn = theano.function(
+                inputs=[
+                    index,
+                    theano.In(corruption_level, value=0.2),
+                    theano.In(learning_rate, value=0.1)
+                ],
+                outputs=cost,
+                updates=updates,
+                givens={self.x: train_set_x[batch_begin: batch_end]}
+            )
+            pretrain_fns.append(fn)
+
+        return pretrain_fns
+
+    def build_finetune_functions(self, datasets, batch_size, learning_rate):
+        '''Generates a function `train` that implements one step of
+        finetuning, a function `validate` that computes the error on
+        a batch from the validation set, and a function `test` that
+        computes the error on a batch from the testing set
+
+        :type datasets: list of pairs of theano.tensor.TensorType
+        :param datasets: It is a list that contain all the datasets;
+                         the has to contain three pairs, `train`,
+                         `valid`, `test` in this order, where each pair
+                         is formed of two Theano variables, one for the
+                         datapoints, the other for the labels
+
+        :type batch_size: int
+        :param batch_size: size of a minibatch
+
+        :type learning_rate: float
+        :param learning_rate: learning rate used during finetune stage
+
+        :returns: (train_fn(index) -> cost, valid_score() -> list of the
+                  validation minibatches' errors, test_score() -> the same
+                  for the test set)
+        '''
+        check_int('batch_size', batch_size)
+        check_number('learning_rate', learning_rate, 0, numpy.inf,
+                      low_open=True)
+        (train_set_x, train_set_y) = datasets[0]
+        (valid_set_x, valid_set_y) = datasets[1]
+        (test_set_x, test_set_y) = datasets[2]
+
+        # compute number of minibatches for validation and testing
+        n_valid_batches = valid_set_x.get_value(borrow=True).shape[0]
+        n_valid_batches //= batch_size
+        n_test_batches = test_set_x.get_value(borrow=True).shape[0]
+        n_test_batches //= batch_size
+
+        index = T.lscalar('index')  # index to a [mini]batch
+
+        # compute the gradients with respect to the model parameters
+        gparams = T.grad(self.finetune_cost, self.params)
+
+        # compute list of fine-tuning updates
+        updates = [
+            (param, param - gparam * learning_rate)
+            for param, gparam in zip(self.params, gparams)
+        ]
+
+        def batch(data, i):
+            return data[i * batch_size: (i + 1) * batch_size]
+
+        train_fn = theano.function(
+            inputs=[index],
+            outputs=self.finetune_cost,
+            updates=updates,
+            givens={self.x: batch(train_set_x, index),
+                    self.y: batch(train_set_y, index)},
+            name='train'
+        )
+
+        test_score_i = theano.function(
+            [index],
+            self.errors,
+            givens={self.x: batch(test_set_x, index),
+                    self.y: batch(test_set_y, index)},
+            name='test'
+        )
+
+        valid_score_i = theano.function(
+            [index],
+            self.errors,
+            givens={self.x: batch(valid_set_x, index),
+                    self.y: batch(valid_set_y, index)},
+            name='valid'
+        )
+
+        # Create a function that scans the entire validation set
+        def valid_score():
+            return [valid_score_i(i) for i in range(n_valid_batches)]
+
+        # Create a function that scans the entire test set
+        def test_score():
+            return [test_score_i(i) for i in range(n_test_batches)]
+
+        return train_fn, valid_score, test_score
+
+
+def check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
+                   training_epochs, batch_size, hidden_layers_sizes,
+                   corruption_levels):
+    """Raise ValueError, naming the value and its range, for a bad one."""
+    check_number('finetune_lr', finetune_lr, 0, numpy.inf, low_open=True)
+    check_number('pretrain_lr', pretrain_lr, 0, numpy.inf, low_open=True)
+    check_int('pretraining_epochs', pretraining_epochs, low=0)
+    check_int('training_epochs', training_epochs)
+    check_int('batch_size', batch_size)
+    check_layers(hidden_layers_sizes, corruption_levels)
+
+
+def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
+             pretrain_lr=0.001, training_epochs=1000,
+             dataset='mnist.pkl.gz', batch_size=1,
+             hidden_layers_sizes=(1000, 1000, 1000),
+             corruption_levels=(.1, .2, .3), seed=89677):
+    """
+    Demonstrates how to train and test a stochastic denoising autoencoder.
+
+    This is demonstrated on MNIST.
+
+    :type finetune_lr: float
+    :param finetune_lr: learning rate used in the finetune stage
+        (factor for the stochastic gradient)
+
+    :type pretraining_epochs: int
+    :param pretraining_epochs: number of epoch to do pretraining (0: none)
+
+    :type pretrain_lr: float
+    :param pretrain_lr: learning rate to be used during pre-training
+
+    :type training_epochs: int
+    :param training_epochs: maximal number of iterations ot run the optimizer
+
+    :type dataset: string
+    :param dataset: path the the pickled dataset
+
+    :type batch_size: int
+    :param batch_size: examples per minibatch, pretraining and finetuning
+
+    :type hidden_layers_sizes: sequence of int
+    :param hidden_layers_sizes: units of each hidden layer, bottom first
+
+    :type corruption_levels: sequence of float
+    :param corruption_levels: corruption used to pretrain each layer
+
+    :type seed: int
+    :param seed: seed of the NumPy generator behind weights and noise
+
+    :returns: (best validation error, test error of that model), fractions
+    """
+    # everything that can be wrong is checked before minutes of training
+    check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
+                   training_epochs, batch_size, hidden_layers_sizes,
+                   corruption_levels)
+    datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    smallest = min(d[0].get_value(borrow=True).shape[0] for d in datasets)
+    if batch_size > smallest:
+        raise ValueError('batch_size %d is larger than the smallest split '
+                         '(%d examples); use at most %d'
+                         % (batch_size, smallest, smallest))
+
+    # compute number of minibatches for training, validation and testing
+    n_train_batches = train_set_x.get_value(borrow=True).shape[0]
+    n_train_batches //= batch_size
+
+    # numpy random generator
+    numpy_rng = numpy.random.RandomState(seed)
+    print('... building the model')
+    # construct the stacked denoising autoencoder class
+    sda = SdA(
+        numpy_rng=numpy_rng,
+        n_ins=28 * 28,
+        hidden_layers_sizes=list(hidden_layers_sizes),
+        n_outs=10,
+        corruption_levels=list(corruption_levels)
+    )
+
+    #########################
+    # PRETRAINING THE MODEL #
+    #########################
+    print('... getting the pretraining functions')
+    pretraining_fns = sda.pretraining_functions(train_set_x=train_set_x,
+                                                batch_size=batch_size)
+
+    print('... pre-training the model')
+    start_time = timeit.default_timer()
+    # Pre-train layer-wise
+    for i in range(sda.n_layers):
+        def pretrain_step(batch_index, fn=pretraining_fns[i],
+                          level=sda.corruption_levels[i]):
+            return fn(index=batch_index, corruption=level, lr=pretrain_lr)
+
+        def report(epoch, cost, i=i):
+            print('Pre-training layer %i, epoch %d, cost %f'
+                  % (i, epoch, cost))
+
+        train_epochs(pretrain_step, n_train_batches, pretraining_epochs,
+                     report, context='layer %d, pretrain_lr %g'
+                     % (i, pretrain_lr))
+
+    end_time = timeit.default_timer()
+
+    print(('The pretraining code for file ' +
+           os.path.split(__file__)[1] +
+           ' ran for %.2fm' % ((end_time - start_time) / 60.)),
+          file=sys.stderr)
+
+    ########################
+    # FINETUNING THE MODEL #
+    ########################
+
+    # get the training, validation and testing function for the model
+    print('... getting the finetuning functions')
+    train_fn, validate_model, test_model = sda.build_finetune_functions(
+        datasets=datasets,
+        batch_size=batch_size,
+        learning_rate=finetune_lr
+    )
+
+    print('... finetunning the model')
+    start_time = timeit.default_timer()
+    # look as this many minibatches regardless: 10 epochs
+    best_validation_loss, best_iter, test_score, epoch = early_stopping(
+        train_fn,
+        validate=lambda: numpy.mean(validate_model(), dtype='float64'),
+        test=lambda: numpy.mean(test_model(), dtype='float64'),
+        n_train_batches=n_train_batches, n_epochs=training_epochs,
+        patience=10 * n_train_batches, patience_increase=2.)
+    end_time = timeit.default_timer()
+    print(
+        (
+            'Optimization complete with best validation score of %f %%, '
+            'on iteration %i, '
+            'with test performance %f %%'
+        )
+        % (best_validation_loss * 100., best_iter + 1, test_score * 100.)
+    )
+    print(('The training code for file ' +
+           os.path.split(__file__)[1] +
+           ' ran for %.2fm' % ((end_time - start_time) / 60.)),
+          file=sys.stderr)
+    return best_validation_loss, test_score
+
+
+# pytest collects any test_* function a test module imports; this is a demo.
+test_SdA.__test__ = False
+
+
+def main(argv=None):
+    """Parse the command line and run ``test_SdA`` (defaults: the tutorial's).
+    """
+    parser = argparse.ArgumentParser(
+        description='Pretrain a stacked denoising autoencoder on MNIST, '
+                    'then finetune it as a classifier.')
+    parser.add_argument('--hidden-layers', type=int, nargs='+',
+                        default=[1000, 1000, 1000], metavar='SIZE',
+                        help='units per hidden layer (default 1000 1000 1000)')
+    parser.add_argument('--corruption-levels', type=float, nargs='+',
+                        default=[.1, .2, .3], metavar='LEVEL',
+                        help='pretraining corruption per layer, each in '
+                             '[0, 1] (default 0.1 0.2 0.3)')
+    parser.add_argument('--pretraining-epochs', type=int, default=15,
+                        help='pretraining epochs per layer, 0 for none '
+                             '(default 15)')
+    parser.add_argument('--pretrain-lr', type=float, default=0.001,
+                        help='pretraining learning rate (default 0.001)')
+    parser.add_argument('--training-epochs', type=int, default=1000,
+                        help='most finetuning epochs; early stopping may '
+                             'end sooner (default 1000)')
+    parser.add_argument('--finetune-lr', type=float, default=0.1,
+                        help='finetuning learning rate (default 0.1)')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='examples per minibatch (default 1)')
+    parser.add_argument('--dataset', default='mnist.pkl.gz',
+                        help='data file, or a bare name looked for in data/ '
+                             'and $DA_DATA_DIR (default mnist.pkl.gz)')
+    parser.add_argument('--seed', type=int, default=89677,
+                        help='NumPy seed behind weights and noise '
+                             '(default 89677)')
+    args = parser.parse_args(argv)
+    try:
+        test_SdA(finetune_lr=args.finetune_lr,
+                 pretraining_epochs=args.pretraining_epochs,
+                 pretrain_lr=args.pretrain_lr,
+                 training_epochs=args.training_epochs,
+                 dataset=args.dataset, batch_size=args.batch_size,
+                 hidden_layers_sizes=args.hidden_layers,
+                 corruption_levels=args.corruption_levels, seed=args.seed)
+    except (ValueError, FloatingPointError) as e:  # incl. DataError
+        parser.exit(2, 'error: %s\n' % e)
+
+
+if __name__ == '__main__':
+    main()
