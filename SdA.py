@@ -1,28 +1,12 @@
 """
  This tutorial introduces stacked denoising auto-encoders (SdA) using Theano.
 
- Denoising autoencoders are the building blocks for SdA.
- They are based on auto-encoders as the ones used in Bengio et al. 2007.
- An autoencoder takes an input x and first maps it to a hidden representation
- y = f_{\\theta}(x) = s(Wx+b), parameterized by \\theta={W,b}. The resulting
- latent representation y is then mapped back to a "reconstructed" vector
- z \\in [0,1]^d in input space z = g_{\\theta'}(y) = s(W'y + b').  The weight
- matrix W' can optionally be constrained such that W' = W^T, in which case
- the autoencoder is said to have tied weights. The network is trained such
- that to minimize the reconstruction error (the error between x and z).
-
- An SdA stacks such dAs: the dA of layer k reads the output of layer k-1,
- and shares its W and b with the sigmoid layer k of a deep network (an MLP).
- The dAs are pretrained one after the other, without labels; then the whole
- MLP, with a logistic regression on top, is finetuned with labels.
-
- References :
-   - P. Vincent, H. Larochelle, Y. Bengio, P.A. Manzagol: Extracting and
-   Composing Robust Features with Denoising Autoencoders, ICML'08, 1096-1103,
-   2008
-   - Y. Bengio, P. Lamblin, D. Popovici, H. Larochelle: Greedy Layer-Wise
-   Training of Deep Networks, Advances in Neural Information Processing
-   Systems 19, 2007
+ Denoising autoencoders (dA.py explains them) are the building blocks of an
+ SdA: the dA of layer k reads the output of layer k-1 and shares its W and b
+ with the sigmoid layer k of a deep network (an MLP).  The dAs are pretrained
+ one after the other, without labels; then the whole MLP, with a logistic
+ regression on top, is finetuned with labels (Vincent et al., ICML 2008;
+ Bengio et al., NIPS 2007).
 
  Run ``python SdA.py`` (``--help`` lists the options) for the tutorial's
  network; README.md gives a configuration that finishes in about 30 minutes.

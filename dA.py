@@ -360,13 +360,13 @@ def train_epochs(train_fn, n_batches, epochs, report, context=''):
     return epoch_costs
 
 
-def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
-             training_epochs=15, batch_size=20, n_hidden=500, seed=123):
-    """Build and train one dA at one corruption level, as the tutorial does.
+def build_train_function(train_set_x, corruption_level=0.,
+                         learning_rate=0.1, batch_size=20, n_hidden=500,
+                         seed=123):
+    """Build one dA and compile its SGD step, exactly as the tutorial does.
 
-    Seeds exactly in the tutorial's order (RandomState(seed), then the
-    RandomStreams seed, then W), so a run reproduces the tutorial's numbers.
-    Prints ``Training epoch N, cost C`` per epoch and the run time on stderr.
+    Seeds in the tutorial's order (RandomState(seed), then the RandomStreams
+    seed, then W), so training reproduces the tutorial's numbers.
 
     :type train_set_x: theano shared variable
     :param train_set_x: training images, one per row, values in [0, 1]
@@ -377,11 +377,8 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     :type learning_rate: float
     :param learning_rate: SGD step size
 
-    :type training_epochs: int
-    :param training_epochs: passes over the training set
-
     :type batch_size: int
-    :param batch_size: examples per minibatch (a last partial one is skipped)
+    :param batch_size: examples per minibatch
 
     :type n_hidden: int
     :param n_hidden: hidden units
@@ -389,8 +386,8 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     :type seed: int
     :param seed: seed of the NumPy generator behind W and the noise
 
-    :returns: (the trained dA, list of the mean cost of each epoch)
-    :raises FloatingPointError: when a minibatch cost is not finite
+    :returns: (the dA, ``train_da(batch_index) -> cost``, minibatches per
+              epoch; a last partial minibatch is skipped)
     """
     n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
 
@@ -422,6 +419,25 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
             x: train_set_x[index * batch_size: (index + 1) * batch_size]
         }
     )
+    return da, train_da, n_train_batches
+
+
+def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
+             training_epochs=15, batch_size=20, n_hidden=500, seed=123):
+    """Build and train one dA at one corruption level, as the tutorial does.
+
+    Prints ``Training epoch N, cost C`` per epoch and the run time on stderr.
+    The arguments are those of ``build_train_function``, plus:
+
+    :type training_epochs: int
+    :param training_epochs: passes over the training set
+
+    :returns: (the trained dA, list of the mean cost of each epoch)
+    :raises FloatingPointError: when a minibatch cost is not finite
+    """
+    da, train_da, n_train_batches = build_train_function(
+        train_set_x, corruption_level, learning_rate, batch_size, n_hidden,
+        seed)
 
     start_time = timeit.default_timer()
 
