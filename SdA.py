@@ -388,7 +388,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
 
         train_epochs(pretrain_step, n_train_batches, pretraining_epochs,
                      report, context='layer %d, pretrain_lr %g'
-                     % (i, pretrain_lr))
+                     % (i, pretrain_lr), batch_size=batch_size)
 
     end_time = timeit.default_timer()
 

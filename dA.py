@@ -31,13 +31,16 @@
  two models and write their filters into ``dA_plots/``.
 """
 import argparse
+import json
 import os
 import sys
 import tempfile
 import timeit
+import zipfile
 
 import numpy
 from PIL import Image
+from tqdm import tqdm
 
 import theano_setup  # noqa: F401  (configures Theano before its import)
 import theano
@@ -46,8 +49,9 @@ import theano.tensor as T
 # shared_randomstreams.RandomStreams is CPU-only); any RandomStreams works.
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
-from logistic_sgd import load_data
-from utils import atomic_write, check_int, check_number, tile_raster_images
+from logistic_sgd import load_data, train_logistic_regression
+from utils import (atomic_write, check_int, check_number, plot_cost_curves,
+                   plot_image_rows, tile_raster_images)
 
 
 class dA(object):
@@ -283,6 +287,70 @@ class dA(object):
 
         return (cost, updates)
 
+    def save(self, path):
+        """Write W, b, b_prime and the shapes to an ``.npz`` file (no pickle).
+
+        Written to a temporary name and renamed: never left half written.
+
+        :type path: str
+        :param path: the file to write (``.npz`` is not added)
+        """
+        with atomic_write(path) as f:
+            numpy.savez(f, W=self.W.get_value(), b=self.b.get_value(),
+                        b_prime=self.b_prime.get_value(),
+                        n_visible=self.n_visible, n_hidden=self.n_hidden)
+
+    @classmethod
+    def load(cls, path, input=None, numpy_rng=None, theano_rng=None):
+        """Return a dA with exactly the parameters saved by ``save``.
+
+        :type path: str
+        :param path: an ``.npz`` written by ``dA.save``
+
+        :type input: theano.tensor.TensorType
+        :param input: symbolic input, as for the constructor
+
+        :type numpy_rng: numpy.random.RandomState or None
+        :param numpy_rng: seeds the corruption noise when ``theano_rng`` is
+                          None (RandomState(123) when None too)
+
+        :type theano_rng: RandomStreams or None
+        :param theano_rng: as for the constructor
+
+        :raises ValueError: naming the file and what is wrong with it
+        """
+        try:
+            with numpy.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in ('W', 'b', 'b_prime',
+                                            'n_visible', 'n_hidden')}
+        except KeyError as e:
+            raise ValueError('%s is not a saved dA: no %s in it'
+                             % (path, e)) from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError('cannot read saved dA %s: %s: %s (truncated or '
+                             'not an .npz written by dA.save?)'
+                             % (path, type(e).__name__, e)) from e
+        n_visible, n_hidden = int(arrays['n_visible']), int(arrays['n_hidden'])
+        expected = {'W': (n_visible, n_hidden), 'b': (n_hidden,),
+                    'b_prime': (n_visible,)}
+        for name, shape in expected.items():
+            value = arrays[name]
+            if value.shape != shape or value.dtype.kind != 'f' or \
+                    not numpy.all(numpy.isfinite(value)):
+                raise ValueError('%s: %s must be finite floats of shape %s, '
+                                 'got %s %s' % (path, name, shape,
+                                                value.dtype, value.shape))
+
+        def shared(name):
+            return theano.shared(numpy.asarray(arrays[name],
+                                               dtype=theano.config.floatX),
+                                 name=name, borrow=True)
+        if numpy_rng is None:
+            numpy_rng = numpy.random.RandomState(123)
+        return cls(numpy_rng, theano_rng=theano_rng, input=input,
+                   n_visible=n_visible, n_hidden=n_hidden, W=shared('W'),
+                   bhid=shared('b'), bvis=shared('b_prime'))
+
 
 def corruption_name(corruption_level):
     """Return the percent used in file names: 0.3 -> '30'."""
@@ -322,11 +390,14 @@ def save_filters(da, path, tile_shape=(10, 10)):
         image.save(f, format='PNG')
 
 
-def train_epochs(train_fn, n_batches, epochs, report, context=''):
+def train_epochs(train_fn, n_batches, epochs, report, context='',
+                 batch_size=1):
     """Run ``epochs`` passes of ``train_fn`` over minibatches 0..n_batches-1.
 
     The one training loop of the project: dA.py and SdA.py's pretraining
-    both go through it.
+    both go through it.  On a terminal, a progress bar on stderr shows the
+    minibatches done, examples per second and the time left in the epoch;
+    in a pipe or a log file only ``report``'s lines appear.
 
     :type train_fn: callable
     :param train_fn: ``train_fn(batch_index)`` does one SGD step and returns
@@ -344,25 +415,36 @@ def train_epochs(train_fn, n_batches, epochs, report, context=''):
     :type context: str
     :param context: settings named in the error if training diverges
 
-    :returns: list of the mean cost of each epoch
+    :type batch_size: int
+    :param batch_size: examples per minibatch, for the progress bar's rate
+
+    :returns: (list of the mean cost of each epoch, list of its seconds)
     :raises FloatingPointError: naming the epoch and minibatch where a cost
                                 was not finite
     """
-    epoch_costs = []
+    show_bar = sys.stderr.isatty()
+    epoch_costs, epoch_seconds = [], []
     # go through training epochs
     for epoch in range(epochs):
+        start = timeit.default_timer()
+        bar = tqdm(total=n_batches * batch_size, unit='ex', leave=False,
+                   disable=not show_bar, desc='epoch %d' % epoch)
         # go through training set
         c = []
         for batch_index in range(n_batches):
             c.append(train_fn(batch_index))
+            bar.update(batch_size)
             if not numpy.isfinite(c[-1]):
+                bar.close()
                 raise FloatingPointError(
                     'training diverged (%s): cost %s at epoch %d, minibatch '
                     '%d; try a smaller learning rate'
                     % (context, c[-1], epoch, batch_index))
+        bar.close()
         epoch_costs.append(numpy.mean(c))
+        epoch_seconds.append(timeit.default_timer() - start)
         report(epoch, epoch_costs[-1])
-    return epoch_costs
+    return epoch_costs, epoch_seconds
 
 
 def build_train_function(train_set_x, corruption_level=0.,
@@ -428,7 +510,8 @@ def build_train_function(train_set_x, corruption_level=0.,
 
 
 def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
-             training_epochs=15, batch_size=20, n_hidden=500, seed=123):
+             training_epochs=15, batch_size=20, n_hidden=500, seed=123,
+             on_epoch=None):
     """Build and train one dA at one corruption level, as the tutorial does.
 
     Prints ``Training epoch N, cost C`` per epoch and the run time on stderr.
@@ -437,23 +520,32 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     :type training_epochs: int
     :param training_epochs: passes over the training set
 
-    :returns: (the trained dA, list of the mean cost of each epoch)
+    :type on_epoch: callable or None
+    :param on_epoch: ``on_epoch(epoch, da)`` after each epoch's line
+
+    :returns: (the trained dA, list of the mean cost of each epoch, list of
+              the seconds each epoch took)
     :raises FloatingPointError: when a minibatch cost is not finite
     """
     da, train_da, n_train_batches = build_train_function(
         train_set_x, corruption_level, learning_rate, batch_size, n_hidden,
         seed)
 
+    def report(epoch, c):
+        print('Training epoch %d, cost ' % epoch, c)
+        if on_epoch is not None:
+            on_epoch(epoch, da)
+
     start_time = timeit.default_timer()
 
     ############
     # TRAINING #
     ############
-    epoch_costs = train_epochs(
-        train_da, n_train_batches, training_epochs,
-        report=lambda epoch, c: print('Training epoch %d, cost ' % epoch, c),
+    epoch_costs, epoch_seconds = train_epochs(
+        train_da, n_train_batches, training_epochs, report,
         context='corruption %g, learning rate %g' % (corruption_level,
-                                                     learning_rate))
+                                                     learning_rate),
+        batch_size=batch_size)
 
     end_time = timeit.default_timer()
 
@@ -463,7 +555,7 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
              '%s%% corruption' % corruption_name(corruption_level))
     print('The %s code for file ' % which + os.path.split(__file__)[1] +
           ' ran for %.2fm' % (training_time / 60.), file=sys.stderr)
-    return da, epoch_costs
+    return da, epoch_costs, epoch_seconds
 
 
 def check_hyperparameters(learning_rate, training_epochs, batch_size,
@@ -488,7 +580,8 @@ def check_hyperparameters(learning_rate, training_epochs, batch_size,
 def test_dA(learning_rate=0.1, training_epochs=15,
             dataset='mnist.pkl.gz',
             batch_size=20, output_folder='dA_plots',
-            n_hidden=500, corruption_levels=(0., 0.3), seed=123):
+            n_hidden=500, corruption_levels=(0., 0.3), seed=123,
+            filters_every=0):
     """
     This demo is tested on MNIST
 
@@ -517,11 +610,20 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     :type seed: int
     :param seed: NumPy seed, reset before each model (as the tutorial does)
 
+    :type filters_every: int
+    :param filters_every: also save the filters every this many epochs
+                          (0: only at the end)
+
+    Besides the filters, writes into output_folder: each model
+    (``dA_corruption_<percent>.npz``), ``reconstructions.png``,
+    ``cost_curves.png`` and ``metrics.json`` (see README.md).
+
     :returns: dict mapping each corruption level to its per-epoch costs
     """
     # everything that can be wrong is checked before minutes of training
     check_hyperparameters(learning_rate, training_epochs, batch_size,
                           n_hidden, corruption_levels)
+    check_int('filters_every', filters_every, low=0)
     check_output_folder(output_folder)
     datasets = load_data(dataset)
     train_set_x, train_set_y = datasets[0]
@@ -531,16 +633,169 @@ def test_dA(learning_rate=0.1, training_epochs=15,
                          'examples); use at most %d'
                          % (batch_size, n_train, n_train))
 
-    costs = {}
+    test_set_x, test_set_y = datasets[2]
+
+    runs, models = [], []
     for level in corruption_levels:
-        da, costs[level] = train_dA(
+        name = corruption_name(level)
+
+        def on_epoch(epoch, da, name=name):
+            if filters_every and (epoch + 1) % filters_every == 0:
+                save_filters(da, os.path.join(
+                    output_folder, 'filters_corruption_%s_epoch_%d.png'
+                    % (name, epoch + 1)))
+
+        da, epoch_costs, epoch_seconds = train_dA(
             train_set_x, corruption_level=level, learning_rate=learning_rate,
             training_epochs=training_epochs, batch_size=batch_size,
-            n_hidden=n_hidden, seed=seed)
+            n_hidden=n_hidden, seed=seed, on_epoch=on_epoch)
         save_filters(da, os.path.join(
-            output_folder,
-            'filters_corruption_%s.png' % corruption_name(level)))
-    return costs
+            output_folder, 'filters_corruption_%s.png' % name))
+        da.save(os.path.join(output_folder, 'dA_corruption_%s.npz' % name))
+        models.append(da)
+        runs.append({'corruption_level': level,
+                     'epoch_costs': [float(c) for c in epoch_costs],
+                     'epoch_seconds': epoch_seconds,
+                     'model': 'dA_corruption_%s.npz' % name})
+
+    # what the models learnt: denoising pictures, test costs, cost curves
+    shown = max(corruption_levels) or 0.3
+    x = test_set_x.get_value(borrow=True)
+    mask = numpy.random.RandomState(seed).uniform(size=x.shape) >= shown
+    noisy = (x * mask).astype(x.dtype)
+    for run, da in zip(runs, models):
+        run['test_reconstruction_cost'] = reconstruction_cost(da, x, x)
+        run['test_denoising_cost'] = reconstruction_cost(da, noisy, x)
+    run_data = {'settings': {
+        'learning_rate': learning_rate, 'training_epochs': training_epochs,
+        'dataset': dataset, 'batch_size': batch_size, 'n_hidden': n_hidden,
+        'corruption_levels': list(corruption_levels), 'seed': seed,
+        'shown_corruption': shown, 'filters_every': filters_every},
+        'versions': versions(), 'runs': runs}
+    labels = test_set_y.eval()
+    # the first test image of each digit, 0 to 9 (or the first ten)
+    picks = [int(numpy.flatnonzero(labels == d)[0]) for d in range(10)
+             if (labels == d).any()] or list(range(min(10, len(x))))
+    rows = [x[picks], noisy[picks]] + [reconstruct(da, noisy[picks])
+                                       for da in models]
+    row_labels = ['clean test digits', 'corrupted %g %%' % (100 * shown)] + \
+        ['rebuilt by the %g %% dA' % (100 * lv) for lv in corruption_levels]
+    plot_image_rows(rows, row_labels,
+                    os.path.join(output_folder, 'reconstructions.png'))
+    plot_cost_curves({r['corruption_level']: r['epoch_costs'] for r in runs},
+                     os.path.join(output_folder, 'cost_curves.png'))
+    write_metrics(run_data, output_folder)
+    return {r['corruption_level']: r['epoch_costs'] for r in runs}
+
+
+def reconstruct(da, images):
+    """Return the dA's reconstruction of ``images`` (no corruption added).
+
+    :type da: dA
+    :param da: a trained dA
+
+    :type images: numpy.ndarray
+    :param images: one flattened image per row
+    """
+    x = T.matrix('x')
+    f = theano.function([x], da.get_reconstructed_input(
+        da.get_hidden_values(x)))
+    return f(numpy.asarray(images, dtype=theano.config.floatX))
+
+
+def reconstruction_cost(da, inputs, targets):
+    """Mean cross-entropy of rebuilding ``targets`` from ``inputs``."""
+    z = reconstruct(da, inputs).astype('float64')
+    t = numpy.asarray(targets, dtype='float64')
+    eps = 1e-7   # float32 sigmoids can round to exactly 0 or 1
+    z = numpy.clip(z, eps, 1 - eps)
+    return float(numpy.mean(-numpy.sum(t * numpy.log(z)
+                                       + (1 - t) * numpy.log(1 - z), axis=1)))
+
+
+def versions():
+    """The versions and Theano settings a run used, for metrics.json."""
+    import platform
+    return {'python': platform.python_version(), 'numpy': numpy.__version__,
+            'theano': theano.__version__,
+            'blas_ldflags': theano.config.blas.ldflags,
+            'floatX': theano.config.floatX, 'device': theano.config.device}
+
+
+def write_metrics(run_data, output_folder):
+    """Write ``run_data`` as output_folder/metrics.json, atomically."""
+    with atomic_write(os.path.join(output_folder, 'metrics.json')) as f:
+        f.write((json.dumps(run_data, indent=2) + '\n').encode())
+
+
+def probe(output_folder='dA_plots', dataset='mnist.pkl.gz',
+          learning_rate=0.13, n_epochs=1000, batch_size=600):
+    """Linear probe: how useful is each saved dA's code for classifying?
+
+    Trains the tutorial's LogisticRegression (SGD, early stopping, its
+    settings) on raw pixels and on the hidden activations of each dA that
+    ``test_dA`` saved in ``output_folder``; prints a table of validation and
+    test errors and adds it to metrics.json as ``probe``.
+
+    :type output_folder: str
+    :param output_folder: where ``test_dA`` wrote metrics.json and models
+
+    :type dataset: str
+    :param dataset: the data set the dAs were trained on
+
+    :type learning_rate: float
+    :param learning_rate: the classifier's SGD step (the tutorial's 0.13)
+
+    :type n_epochs: int
+    :param n_epochs: most epochs; early stopping usually ends sooner
+
+    :type batch_size: int
+    :param batch_size: the classifier's minibatch (the tutorial's 600)
+
+    :returns: list of dicts with features, validation_error, test_error,
+              epochs
+    """
+    path = os.path.join(output_folder, 'metrics.json')
+    try:
+        with open(path) as f:
+            run_data = json.load(f)
+        models = [(r['corruption_level'], os.path.join(output_folder,
+                                                       r['model']))
+                  for r in run_data['runs']]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError('no trained models to probe in %s (%s); run '
+                         'python dA.py --output-folder %s first'
+                         % (output_folder, e, output_folder)) from None
+    x = T.matrix('x')
+    encoders = [('raw pixels', None)] + [
+        ('%g %% dA code' % (100 * level), dA.load(model, input=x))
+        for level, model in models]
+    datasets = load_data(dataset)
+    table = []
+    for label, da in encoders:
+        print('... probing %s' % label)
+        if da is None:
+            features, n_in = datasets, 28 * 28
+        else:
+            encode = theano.function([x], da.get_hidden_values(x))
+            features = [(theano.shared(encode(sx.get_value(borrow=True)),
+                                       borrow=True), sy)
+                        for sx, sy in datasets]
+            n_in = da.n_hidden
+        valid, test, epochs = train_logistic_regression(
+            features, n_in, learning_rate, n_epochs, batch_size,
+            model_path=None)
+        table.append({'features': label, 'validation_error': float(valid),
+                      'test_error': float(test), 'epochs': int(epochs)})
+    print('%-16s %17s %11s %7s' % ('features', 'validation error',
+                                   'test error', 'epochs'))
+    for row in table:
+        print('%-16s %15.4f %% %9.4f %% %7d' % (
+            row['features'], 100 * row['validation_error'],
+            100 * row['test_error'], row['epochs']))
+    run_data['probe'] = table
+    write_metrics(run_data, output_folder)
+    return table
 
 
 # pytest collects any test_* function a test module imports; this is a demo.
@@ -552,7 +807,7 @@ def main(argv=None):
     """
     parser = argparse.ArgumentParser(
         description='Train the tutorial\'s denoising autoencoders on MNIST '
-                    'and save their filters.')
+                    'and save their filters, models, pictures and metrics.')
     parser.add_argument('--epochs', type=int, default=15,
                         help='training epochs per model (default 15)')
     parser.add_argument('--learning-rate', type=float, default=0.1,
@@ -572,13 +827,25 @@ def main(argv=None):
                         help='where the PNGs go (default dA_plots)')
     parser.add_argument('--seed', type=int, default=123,
                         help='NumPy seed behind W and the noise (default 123)')
+    parser.add_argument('--filters-every', type=int, default=0, metavar='N',
+                        help='also save the filters every N epochs '
+                             '(default 0: only at the end)')
+    parser.add_argument('--probe', action='store_true',
+                        help='do not train: fit the tutorial\'s logistic '
+                             'regression on raw pixels and on the code of '
+                             'each dA saved in the output folder, and '
+                             'print the errors')
     args = parser.parse_args(argv)
     try:
+        if args.probe:
+            probe(args.output_folder, args.dataset)
+            return
         test_dA(learning_rate=args.learning_rate,
                 training_epochs=args.epochs, dataset=args.dataset,
                 batch_size=args.batch_size, output_folder=args.output_folder,
                 n_hidden=args.n_hidden,
-                corruption_levels=args.corruption_levels, seed=args.seed)
+                corruption_levels=args.corruption_levels, seed=args.seed,
+                filters_every=args.filters_every)
     except (ValueError, FloatingPointError) as e:  # incl. DataError
         parser.exit(2, 'error: %s\n' % e)
 

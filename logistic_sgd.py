@@ -483,7 +483,31 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
     check_int('n_epochs', n_epochs)
     check_int('batch_size', batch_size)
     datasets = load_data(dataset)
+    return train_logistic_regression(datasets, 28 * 28, learning_rate,
+                                     n_epochs, batch_size, model_path)
 
+
+def train_logistic_regression(datasets, n_in, learning_rate=0.13,
+                              n_epochs=1000, batch_size=600,
+                              model_path='best_model.pkl'):
+    """Train a LogisticRegression on ``datasets`` with the tutorial's SGD
+    and early stopping; the work behind ``sgd_optimization_mnist``, also
+    used by ``dA.py --probe`` on learnt features.
+
+    :type datasets: list
+    :param datasets: as returned by ``load_data``: three (x, y) pairs
+
+    :type n_in: int
+    :param n_in: columns of x (784 for raw pixels)
+
+    :type model_path: str or None
+    :param model_path: where the best model so far is pickled (None: not
+                       saved)
+
+    The other parameters are those of ``sgd_optimization_mnist``.
+
+    :returns: (best validation error, test error, epochs run), as fractions
+    """
     train_set_x, train_set_y = datasets[0]
     valid_set_x, valid_set_y = datasets[1]
     test_set_x, test_set_y = datasets[2]
@@ -509,7 +533,7 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
     y = T.ivector('y')  # labels, presented as 1D vector of [int] labels
 
     # Each MNIST image has size 28*28
-    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+    classifier = LogisticRegression(input=x, n_in=n_in, n_out=10)
 
     # the cost we minimize during training is the negative log likelihood of
     # the model in symbolic format
@@ -548,8 +572,9 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
     start_time = timeit.default_timer()
 
     def save_best():
-        with atomic_write(model_path) as f:
-            pickle.dump(classifier, f)
+        if model_path is not None:
+            with atomic_write(model_path) as f:
+                pickle.dump(classifier, f)
 
     best_validation_loss, best_iter, test_score, epoch = early_stopping(
         train_model,

@@ -170,3 +170,70 @@ def tile_raster_images(X, img_shape, tile_shape, tile_spacing=(0, 0),
             # float -> uint8 truncates, exactly as the tutorial's code did
             out_array[top:top + H, left:left + W] = img * scale
     return out_array
+
+
+def save_figure(fig, path):
+    """Save a matplotlib Figure as PNG through ``atomic_write``."""
+    with atomic_write(path) as f:
+        fig.savefig(f, format='png')
+
+
+def plot_cost_curves(costs, path):
+    """Plot the training cost of each corruption level against the epoch.
+
+    :type costs: dict
+    :param costs: corruption level -> list of per-epoch mean costs
+
+    :type path: str
+    :param path: the PNG to write (800x500 pixels)
+
+    :returns: the plotted data, ``[(label, epochs, costs), ...]``, one entry
+              per line of the figure
+    """
+    # Figure without pyplot: no global state, no GUI backend needed
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(8, 5), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    for level in sorted(costs):
+        ax.plot(range(len(costs[level])), costs[level], marker='o',
+                label='corruption %g %%' % (100 * level))
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('mean training cost (cross-entropy per image)')
+    ax.set_title('dA training cost per epoch')
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    save_figure(fig, path)
+    return [(line.get_label(), list(line.get_xdata()), list(line.get_ydata()))
+            for line in ax.get_lines()]
+
+
+def plot_image_rows(rows, labels, path, img_shape=(28, 28)):
+    """Draw rows of images, one labelled row per array, e.g. digits, their
+    corrupted versions and reconstructions.
+
+    :type rows: list of 2-D numpy.ndarray
+    :param rows: each (n_images, h*w) with values in [0, 1]; all the same n
+
+    :type labels: list of str
+    :param labels: one caption per row, written at its left
+
+    :type path: str
+    :param path: the PNG to write (1000 pixels wide, 100 high per row)
+    """
+    from matplotlib.figure import Figure
+    n_rows, n_cols = len(rows), rows[0].shape[0]
+    tiles = tile_raster_images(numpy.vstack(rows), img_shape,
+                               (n_rows, n_cols), (2, 2),
+                               scale_rows_to_unit_interval=False)
+    fig = Figure(figsize=(10, 1.0 * n_rows), dpi=100)
+    ax = fig.add_axes([0.3, 0.02, 0.68, 0.96])
+    ax.imshow(tiles, cmap='gray', vmin=0, vmax=255, interpolation='nearest')
+    ax.set_xticks([])
+    ax.set_yticks([(img_shape[0] + 2) * r + img_shape[0] / 2.
+                   for r in range(n_rows)])
+    ax.set_yticklabels(labels)
+    ax.tick_params(axis='y', length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    save_figure(fig, path)

@@ -34,10 +34,11 @@ def test_training_on_real_digits_matches_numpy(mnist):
     import dA as dA_module
     x = mnist[0][0][:1000]
     shared = theano.shared(numpy.asarray(x, dtype=theano.config.floatX))
-    da, costs = dA_module.train_dA(shared, corruption_level=0.,
+    da, costs, seconds = dA_module.train_dA(shared, corruption_level=0.,
                                    learning_rate=0.1, training_epochs=1,
                                    batch_size=20, n_hidden=50, seed=123)
     expected = npda.train(x.astype('float64'), seed=123, n_hidden=50,
                           learning_rate=0.1, epochs=1, batch_size=20)
     rtol = 1e-3 if theano.config.floatX == 'float32' else 1e-7
     numpy.testing.assert_allclose(costs, expected, rtol=rtol)
+    assert len(seconds) == 1 and seconds[0] > 0

@@ -37,12 +37,16 @@ def test_end_to_end_matches_numpy_and_draws_filters(small_dataset, tmp_path,
         numpy.testing.assert_allclose(
             [float(l.split()[-1]) for l in printed], costs[level], rtol=1e-6)
     assert costs[0.3][1] < costs[0.3][0]
-    assert sorted(os.listdir(str(out))) == ['filters_corruption_0.png',
-                                           'filters_corruption_30.png']
-    for name in os.listdir(str(out)):
+    assert sorted(os.listdir(str(out))) == [
+        'cost_curves.png', 'dA_corruption_0.npz', 'dA_corruption_30.npz',
+        'filters_corruption_0.png', 'filters_corruption_30.png',
+        'metrics.json', 'reconstructions.png']
+    for name in ('filters_corruption_0.png', 'filters_corruption_30.png'):
         img = numpy.asarray(Image.open(str(out / name)))
         assert img.shape == (289, 289) and img.dtype == numpy.uint8
         assert img.std() > 10          # not blank
+    # pipes and log files get the tutorial's lines only, no progress bar
+    assert '\r' not in captured.err and 'ex/s' not in captured.err
 
 
 def test_non_finite_cost_stops_with_epoch_and_minibatch(small_dataset,
