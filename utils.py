@@ -219,14 +219,14 @@ def plot_image_rows(rows, labels, path, img_shape=(28, 28)):
     :param labels: one caption per row, written at its left
 
     :type path: str
-    :param path: the PNG to write (1000 pixels wide, 100 high per row)
+    :param path: the PNG to write (1000 pixels wide, 75 high per row)
     """
     from matplotlib.figure import Figure
     n_rows, n_cols = len(rows), rows[0].shape[0]
     tiles = tile_raster_images(numpy.vstack(rows), img_shape,
                                (n_rows, n_cols), (2, 2),
                                scale_rows_to_unit_interval=False)
-    fig = Figure(figsize=(10, 1.0 * n_rows), dpi=100)
+    fig = Figure(figsize=(10, 0.75 * n_rows), dpi=100)
     ax = fig.add_axes([0.3, 0.02, 0.68, 0.96])
     ax.imshow(tiles, cmap='gray', vmin=0, vmax=255, interpolation='nearest')
     ax.set_xticks([])

@@ -34,7 +34,7 @@ def trained(tmp_path_factory):
 
 def test_pictures_exist_with_expected_sizes(trained):
     _, out, _ = trained
-    sizes = {'reconstructions.png': (1000, 400), 'cost_curves.png': (800, 500),
+    sizes = {'reconstructions.png': (1000, 300), 'cost_curves.png': (800, 500),
              'filters_corruption_30_epoch_1.png': (289, 289),
              'filters_corruption_0_epoch_2.png': (289, 289)}
     for name, size in sizes.items():
