@@ -633,8 +633,6 @@ def test_dA(learning_rate=0.1, training_epochs=15,
                          'examples); use at most %d'
                          % (batch_size, n_train, n_train))
 
-    test_set_x, test_set_y = datasets[2]
-
     runs, models = [], []
     for level in corruption_levels:
         name = corruption_name(level)
@@ -658,34 +656,61 @@ def test_dA(learning_rate=0.1, training_epochs=15,
                      'epoch_seconds': epoch_seconds,
                      'model': 'dA_corruption_%s.npz' % name})
 
-    # what the models learnt: denoising pictures, test costs, cost curves
-    shown = max(corruption_levels) or 0.3
-    x = test_set_x.get_value(borrow=True)
-    mask = numpy.random.RandomState(seed).uniform(size=x.shape) >= shown
+    settings = {
+        'learning_rate': learning_rate, 'training_epochs': training_epochs,
+        'dataset': dataset, 'batch_size': batch_size, 'n_hidden': n_hidden,
+        'corruption_levels': list(corruption_levels), 'seed': seed,
+        'filters_every': filters_every}
+    report_models(models, runs, datasets[2], settings, output_folder)
+    return {r['corruption_level']: r['epoch_costs'] for r in runs}
+
+
+def report_models(models, runs, test_set, settings, output_folder):
+    """Show what the trained models learnt: reconstructions.png,
+    cost_curves.png, and metrics.json with their test-set costs.
+
+    :type models: list of dA
+    :param models: the trained models, one per corruption level
+
+    :type runs: list of dict
+    :param runs: per model: corruption_level, epoch_costs, epoch_seconds,
+                 model (file name); test costs are added
+
+    :type test_set: pair of theano variables
+    :param test_set: (test_set_x, test_set_y) as load_data returns them
+
+    :type settings: dict
+    :param settings: test_dA's settings, recorded in metrics.json
+
+    :type output_folder: str
+    :param output_folder: where the files go
+    """
+    levels = [r['corruption_level'] for r in runs]
+    # the digits are shown corrupted at the highest level trained (30 %
+    # when only 0 % was), with one fixed mask for every model
+    shown = max(levels) or 0.3
+    x = test_set[0].get_value(borrow=True)
+    mask = numpy.random.RandomState(settings['seed']).uniform(
+        size=x.shape) >= shown
     noisy = (x * mask).astype(x.dtype)
     for run, da in zip(runs, models):
         run['test_reconstruction_cost'] = reconstruction_cost(da, x, x)
         run['test_denoising_cost'] = reconstruction_cost(da, noisy, x)
-    run_data = {'settings': {
-        'learning_rate': learning_rate, 'training_epochs': training_epochs,
-        'dataset': dataset, 'batch_size': batch_size, 'n_hidden': n_hidden,
-        'corruption_levels': list(corruption_levels), 'seed': seed,
-        'shown_corruption': shown, 'filters_every': filters_every},
-        'versions': versions(), 'runs': runs}
-    labels = test_set_y.eval()
+
+    labels = test_set[1].eval()
     # the first test image of each digit, 0 to 9 (or the first ten)
     picks = [int(numpy.flatnonzero(labels == d)[0]) for d in range(10)
              if (labels == d).any()] or list(range(min(10, len(x))))
     rows = [x[picks], noisy[picks]] + [reconstruct(da, noisy[picks])
                                        for da in models]
     row_labels = ['clean test digits', 'corrupted %g %%' % (100 * shown)] + \
-        ['rebuilt by the %g %% dA' % (100 * lv) for lv in corruption_levels]
+        ['rebuilt by the %g %% dA' % (100 * lv) for lv in levels]
     plot_image_rows(rows, row_labels,
                     os.path.join(output_folder, 'reconstructions.png'))
     plot_cost_curves({r['corruption_level']: r['epoch_costs'] for r in runs},
                      os.path.join(output_folder, 'cost_curves.png'))
-    write_metrics(run_data, output_folder)
-    return {r['corruption_level']: r['epoch_costs'] for r in runs}
+    write_metrics({'settings': dict(settings, shown_corruption=shown),
+                   'versions': versions(), 'runs': runs}, output_folder)
 
 
 def reconstruct(da, images):
