@@ -36,7 +36,7 @@ _OTHER_LIB_DIRS = ('/opt/homebrew/lib', '/usr/local/opt/openblas/lib')
 
 FALLBACK_NOTICE = (
     'theano_setup: no system OpenBLAS found, so Theano uses its slower '
-    'NumPy BLAS fallback (an epoch of dA.py is about 4x slower). For speed '
+    'NumPy BLAS fallback (an epoch of dA.py is 3 to 4x slower). For speed '
     'install it (Debian/Ubuntu: apt-get install libopenblas-dev) or set '
     'blas.ldflags in THEANO_FLAGS.'
 )
