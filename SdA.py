@@ -18,10 +18,7 @@ import timeit
 
 import numpy
 
-import theano_setup  # noqa: F401  (configures Theano before its import)
-import theano
-import theano.tensor as T
-from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+from backend import RandomStreams, T, sigmoid, theano
 
 from logistic_sgd import LogisticRegression, early_stopping, load_data
 from mlp import HiddenLayer
@@ -129,7 +126,7 @@ class SdA(object):
                                         input=layer_input,
                                         n_in=input_size,
                                         n_out=hidden_layers_sizes[i],
-                                        activation=T.nnet.sigmoid)
+                                        activation=sigmoid)
             self.sigmoid_layers.append(sigmoid_layer)
             # only the sigmoid layers' parameters are the SdA's: the dAs'
             # visible biases are used in pretraining only
@@ -187,16 +184,17 @@ class SdA(object):
             cost, updates = dA_layer.get_cost_updates(corruption_level,
                                                       learning_rate)
             fn = theano.function(
-                inputs=[
-                    index,
-                    theano.In(corruption_level, value=0.2),
-                    theano.In(learning_rate, value=0.1)
-                ],
+                inputs=[index, corruption_level, learning_rate],
                 outputs=cost,
                 updates=updates,
                 givens={self.x: train_set_x[batch_begin: batch_end]}
             )
-            pretrain_fns.append(fn)
+
+            # the tutorial's defaults, corruption=0.2 and lr=0.1 (kept in
+            # Python: PyTensor no longer takes defaults in function inputs)
+            def pretrain(index, corruption=0.2, lr=0.1, fn=fn):
+                return fn(index, corruption, lr)
+            pretrain_fns.append(pretrain)
 
         return pretrain_fns
 

@@ -42,12 +42,8 @@ import numpy
 from PIL import Image
 from tqdm import tqdm
 
-import theano_setup  # noqa: F401  (configures Theano before its import)
-import theano
-import theano.tensor as T
-# MRG_RandomStreams runs on CPU and GPU alike (the tutorial's
-# shared_randomstreams.RandomStreams is CPU-only); any RandomStreams works.
-from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+from backend import (DEVICE, ENGINE, RandomStreams, T, Variable,
+                     blas_ldflags, sigmoid, theano)
 
 from logistic_sgd import load_data, train_logistic_regression
 from utils import (atomic_write, check_int, check_number, plot_cost_curves,
@@ -223,7 +219,7 @@ class dA(object):
         :type corruption_level: float or symbolic scalar
         :param corruption_level: probability, in [0, 1], of zeroing an entry
         """
-        if not isinstance(corruption_level, theano.Variable):
+        if not isinstance(corruption_level, Variable):
             check_number('corruption_level', corruption_level, 0, 1)
             if corruption_level == 0:
                 # A mask of ones changes nothing: skip sampling it (a
@@ -236,14 +232,14 @@ class dA(object):
 
     def get_hidden_values(self, input):
         """ Computes the values of the hidden layer """
-        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
+        return sigmoid(T.dot(input, self.W) + self.b)
 
     def get_reconstructed_input(self, hidden):
         """Computes the reconstructed input given the values of the
         hidden layer
 
         """
-        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
+        return sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
 
     def get_cost_updates(self, corruption_level, learning_rate):
         """ This function computes the cost and the updates for one trainng
@@ -258,7 +254,7 @@ class dA(object):
         :returns: (cost, updates): the minibatch's mean cross-entropy and
                   the SGD updates of ``self.params``
         """
-        if not isinstance(learning_rate, theano.Variable):
+        if not isinstance(learning_rate, Variable):
             check_number('learning_rate', learning_rate, 0, numpy.inf,
                           low_open=True)
 
@@ -742,9 +738,9 @@ def versions():
     """The versions and Theano settings a run used, for metrics.json."""
     import platform
     return {'python': platform.python_version(), 'numpy': numpy.__version__,
-            'theano': theano.__version__,
-            'blas_ldflags': theano.config.blas.ldflags,
-            'floatX': theano.config.floatX, 'device': theano.config.device}
+            'theano': theano.__version__,   # the engine's version
+            'blas_ldflags': blas_ldflags(), 'engine': ENGINE,
+            'floatX': theano.config.floatX, 'device': DEVICE}
 
 
 def write_metrics(run_data, output_folder):

@@ -26,9 +26,7 @@ import urllib.request
 
 import numpy
 
-import theano_setup  # noqa: F401  (configures Theano before its import)
-import theano
-import theano.tensor as T
+from backend import T, softmax, theano
 
 from utils import atomic_write, check_int, check_number
 
@@ -66,7 +64,7 @@ class LogisticRegression(object):
             name='b', borrow=True)
 
         # class-membership probabilities, one row per example
-        self.p_y_given_x = T.nnet.softmax(T.dot(input, self.W) + self.b)
+        self.p_y_given_x = softmax(T.dot(input, self.W) + self.b)
         # the class whose probability is maximal
         self.y_pred = T.argmax(self.p_y_given_x, axis=1)
 

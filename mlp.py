@@ -7,9 +7,7 @@ passed in is used as it is, the very same shared variable, which is how a
 """
 import numpy
 
-import theano_setup  # noqa: F401  (configures Theano before its import)
-import theano
-import theano.tensor as T
+from backend import T, sigmoid, theano
 
 from utils import check_int
 
@@ -61,7 +59,7 @@ class HiddenLayer(object):
         # Bengio 2010); sigmoid units need 4 times that range.
         if W is None:
             bound = numpy.sqrt(6. / (n_in + n_out))
-            if activation is T.nnet.sigmoid:
+            if activation is sigmoid:
                 bound *= 4
             W_values = numpy.asarray(
                 rng.uniform(low=-bound, high=bound, size=(n_in, n_out)),

@@ -1,9 +1,8 @@
-"""Make Theano 1.0.5 importable on today's Python, with fast BLAS by default.
+"""Make Theano 1.0.5 importable on today's Python, with fast BLAS by default
+(for PyTensor too).
 
-Import this module before the first ``import theano``::
-
-    import theano_setup  # noqa: F401
-    import theano
+``backend.py`` calls ``import_engine('theano')`` (or ``'pytensor'``) before
+the engine is first imported; nothing happens on importing this module.
 
 Why it exists: on Python 3.11 with NumPy 1.23, Theano 1.0.5 crashes at import
 while guessing its BLAS link flags (``numpy.distutils.__config__`` no longer
@@ -11,7 +10,8 @@ has ``blas_opt_info``).  Setting ``blas.ldflags`` avoids that guess.  This
 module supplies that one setting, and only as a default:
 
 * if the user set ``blas.ldflags`` in ``THEANO_FLAGS`` or in a ``.theanorc``
-  file (``THEANORC``), nothing is changed;
+  file (``THEANORC``), nothing is changed (PyTensor: ``blas__ldflags`` in
+  ``PYTENSOR_FLAGS`` or ``.pytensorrc``);
 * otherwise ``-lopenblas`` is used when a system OpenBLAS can be linked
   (Debian: ``apt-get install libopenblas-dev``), else the empty string, which
   makes Theano fall back to NumPy's BLAS (slower; one notice is printed).
@@ -19,8 +19,11 @@ module supplies that one setting, and only as a default:
 All other Theano settings stay exactly as the user gave them.  The flag is
 passed to Theano through ``THEANO_FLAGS`` for the duration of the import only;
 the environment is restored afterwards so child processes see the user's own.
+PyTensor guesses no BLAS at all with today's NumPy, so it gets the same
+default.
 """
 import configparser
+import importlib
 import logging
 import os
 import sys
@@ -42,24 +45,38 @@ FALLBACK_NOTICE = (
 )
 
 
-def user_blas_ldflags_set(environ=None):
-    """Return True when the user configured ``blas.ldflags`` themselves.
+# per engine: flags variable, rc-file variable and default, key names,
+# and the logger of the engine's own fallback warning
+ENGINES = {
+    'theano': ('THEANO_FLAGS', 'THEANORC', '~/.theanorc',
+               ('blas.ldflags',), 'theano.tensor.blas'),
+    'pytensor': ('PYTENSOR_FLAGS', 'PYTENSORRC', '~/.pytensorrc',
+                 ('blas__ldflags', 'blas.ldflags'), 'pytensor.tensor.blas'),
+}
+
+
+def user_blas_ldflags_set(environ=None, engine='theano'):
+    """Return True when the user configured the BLAS flags themselves.
 
     :type environ: dict or None
     :param environ: the environment to read (``os.environ`` when None)
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
     """
     environ = os.environ if environ is None else environ
-    for item in environ.get('THEANO_FLAGS', '').split(','):
-        if item.split('=', 1)[0].strip() == 'blas.ldflags':
+    flags_var, rc_var, rc_default, keys, _ = ENGINES[engine]
+    for item in environ.get(flags_var, '').split(','):
+        if item.split('=', 1)[0].strip() in keys:
             return True
-    # Same file list and precedence as theano/configparser.py.
+    # Same file list and precedence as the engine's configparser.
     rc_files = [os.path.expanduser(p) for p in
-                environ.get('THEANORC', '~/.theanorc').split(os.pathsep)]
+                environ.get(rc_var, rc_default).split(os.pathsep)]
     parser = configparser.RawConfigParser()
     try:
         parser.read(rc_files)
     except configparser.Error:
-        return False  # Theano itself will report a broken .theanorc
+        return False  # the engine itself will report a broken rc file
     return parser.has_option('blas', 'ldflags')
 
 
@@ -89,26 +106,31 @@ def default_blas_ldflags():
     return '-L%s -lopenblas' % folder
 
 
-def _import_theano():
-    """Import Theano with ``blas.ldflags`` defaulted, then restore the env."""
-    if 'theano' in sys.modules or user_blas_ldflags_set():
-        import theano  # noqa: F401  (user's own configuration, untouched)
+def import_engine(engine='theano'):
+    """Import the engine with its BLAS flags defaulted, then restore the
+    environment.  Does nothing to an engine already imported, or when the
+    user set the flags.
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
+    """
+    flags_var, _, _, keys, logger = ENGINES[engine]
+    if engine in sys.modules or user_blas_ldflags_set(engine=engine):
+        importlib.import_module(engine)  # user's own configuration
         return
     ldflags = default_blas_ldflags()
     if not ldflags:
-        print(FALLBACK_NOTICE, file=sys.stderr)
-        # Theano would print its own warning too; ours already says it.
-        logging.getLogger('theano.tensor.blas').setLevel(logging.ERROR)
-    old = os.environ.get('THEANO_FLAGS')
-    # Ours goes first: for a repeated key Theano keeps the last value.
-    os.environ['THEANO_FLAGS'] = 'blas.ldflags=%s,%s' % (ldflags, old or '')
+        print(FALLBACK_NOTICE.replace('THEANO_FLAGS', flags_var),
+              file=sys.stderr)
+        # the engine would print its own warning too; ours already says it
+        logging.getLogger(logger).setLevel(logging.ERROR)
+    old = os.environ.get(flags_var)
+    # Ours goes first: for a repeated key the engine keeps the last value.
+    os.environ[flags_var] = '%s=%s,%s' % (keys[0], ldflags, old or '')
     try:
-        import theano  # noqa: F401
+        importlib.import_module(engine)
     finally:
         if old is None:
-            del os.environ['THEANO_FLAGS']
+            del os.environ[flags_var]
         else:
-            os.environ['THEANO_FLAGS'] = old
-
-
-_import_theano()
+            os.environ[flags_var] = old

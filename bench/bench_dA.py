@@ -24,10 +24,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))   # the project's modules
 
 IMPLS = ('theano', 'numpy', 'torch', 'theano-fallback')
-LABELS = {'theano': 'this project (Theano + the BLAS it links)',
+LABELS = {'theano': 'this project (its engine + the BLAS it links)',
           'numpy': 'hand-written NumPy',
           'torch': 'hand-written PyTorch',
-          'theano-fallback': 'same Theano code, NumPy BLAS fallback'}
+          'theano-fallback': 'same code, the engine without a BLAS'}
 
 
 def flops_per_batch(batch_size, n_visible, n_hidden):
@@ -58,7 +58,7 @@ def time_steps(step, n_batches, repeats):
 
 def theano_step(args, x):
     """The project's own compiled training function."""
-    import theano
+    from backend import theano
     import dA
     shared = theano.shared(x, borrow=True)
     _, train_da, _ = dA.build_train_function(
@@ -205,14 +205,17 @@ def child(args):
 def run_child(args, impl, corruption):
     """Run ``impl`` in a fresh interpreter; return its result dict or None.
     """
-    env = dict(os.environ)
+    import theano_setup
+    from backend import ENGINE
+    env = dict(os.environ, DA_BACKEND=ENGINE)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[var] = str(args.threads)
+    flags_var, _, _, keys, _ = theano_setup.ENGINES[ENGINE]
     flags = 'floatX=%s' % args.floatX
-    if impl == 'theano-fallback':   # what Theano does without a BLAS
-        flags += ',blas.ldflags='
-    env['THEANO_FLAGS'] = (flags + ',' + env['THEANO_FLAGS']
-                           if env.get('THEANO_FLAGS') else flags)
+    if impl == 'theano-fallback':   # what the engine does without a BLAS
+        flags += ',%s=' % keys[0]
+    env[flags_var] = (flags + ',' + env[flags_var]
+                      if env.get(flags_var) else flags)
     cmd = [sys.executable, os.path.abspath(__file__), '--child', impl,
            '--corruption', str(corruption), '--batch-size',
            str(args.batch_size), '--n-hidden', str(args.n_hidden),
@@ -250,10 +253,12 @@ def main(argv=None):
         args.corruption = args.corruption[0]
         return child(args)
 
-    print('dA training step: batch %d, 784-%d, %s, %d thread(s), median of %d'
-          ' x %d minibatches, scaled to one epoch of 50,000 examples'
-          % (args.batch_size, args.n_hidden, args.floatX, args.threads,
-             args.repeats, args.batches))
+    from backend import ENGINE, theano
+    print('dA training step on %s %s: batch %d, 784-%d, %s, %d thread(s), '
+          'median of %d x %d minibatches, scaled to one epoch of 50,000 '
+          'examples' % (ENGINE, theano.__version__, args.batch_size,
+                        args.n_hidden, args.floatX, args.threads,
+                        args.repeats, args.batches))
     for impl in IMPLS:
         print('  %-15s %s' % (impl, LABELS[impl]))
     gemm = run_child(args, 'gemm', 0.)

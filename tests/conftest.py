@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-import theano_setup  # noqa: F401  (before any test module imports theano)
+import backend  # noqa: F401  (configures the engine before any test)
 
 REPO = Path(__file__).resolve().parent.parent
 

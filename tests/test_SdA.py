@@ -2,8 +2,7 @@
 import numpy
 import pytest
 
-import theano
-import theano.tensor as T
+from backend import T, sigmoid, theano
 import SdA as SdA_module
 from SdA import SdA
 from mlp import HiddenLayer
@@ -16,7 +15,7 @@ def test_hidden_layer_init_and_output():
     x = T.matrix('x')
     rng = numpy.random.RandomState(0)
     tanh = HiddenLayer(rng, x, 300, 200)
-    sig = HiddenLayer(rng, x, 300, 200, activation=T.nnet.sigmoid)
+    sig = HiddenLayer(rng, x, 300, 200, activation=sigmoid)
     bound = numpy.sqrt(6. / 500)
     for layer, b in ((tanh, bound), (sig, 4 * bound)):
         W = layer.W.get_value()

@@ -15,7 +15,7 @@ from conftest import synthetic_digits, write_dataset
 
 
 def test_load_data_gives_shared_floatx_and_int32(small_dataset):
-    import theano
+    from backend import theano
     path, splits = small_dataset
     data = load_data(path)
     assert len(data) == 3

@@ -2,8 +2,7 @@
 import numpy
 import pytest
 
-import theano
-import theano.tensor as T
+from backend import T, theano
 from logistic_sgd import LogisticRegression, sgd_optimization_mnist, predict
 
 floatX = theano.config.floatX

@@ -30,7 +30,7 @@ def test_mnist_file_is_the_tutorials(mnist):
 
 
 def test_training_on_real_digits_matches_numpy(mnist):
-    import theano
+    from backend import theano
     import dA as dA_module
     x = mnist[0][0][:1000]
     shared = theano.shared(numpy.asarray(x, dtype=theano.config.floatX))

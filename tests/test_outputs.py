@@ -10,8 +10,7 @@ from PIL import Image
 
 import dA as dA_module
 from dA import dA
-import theano
-import theano.tensor as T
+from backend import T, sigmoid, theano
 from utils import plot_cost_curves
 
 floatX = theano.config.floatX
@@ -68,7 +67,8 @@ def test_metrics_json_keys_and_printed_costs(trained, capsys):
     metrics = json.loads((out / 'metrics.json').read_text())
     assert set(metrics) == {'settings', 'versions', 'runs'}
     assert set(metrics['versions']) == {'python', 'numpy', 'theano',
-                                        'blas_ldflags', 'floatX', 'device'}
+                                        'blas_ldflags', 'floatX', 'device',
+                                        'engine'}
     assert metrics['versions']['floatX'] == floatX
     assert metrics['settings']['corruption_levels'] == [0., 0.3]
     for run in metrics['runs']:
@@ -127,7 +127,7 @@ def test_loaded_weights_seed_a_stacked_layer(trained):
     x = T.matrix('x')
     first = dA.load(str(out / 'dA_corruption_30.npz'), input=x)
     layer = HiddenLayer(numpy.random.RandomState(0), x, 784, 120,
-                        W=first.W, b=first.b, activation=T.nnet.sigmoid)
+                        W=first.W, b=first.b, activation=sigmoid)
     batch = numpy.random.RandomState(1).rand(3, 784).astype(floatX)
     numpy.testing.assert_allclose(
         theano.function([x], layer.output)(batch),

@@ -1,21 +1,31 @@
-"""Theano setup (theano_setup.py), float32-clean graphs, imports elsewhere.
+"""The engine (backend.py, theano_setup.py), float32-clean graphs, imports
+from elsewhere.
 
 These run fresh interpreters, as a user would, so each sees its own flags.
+They use the engine the suite runs on (``DA_BACKEND``).
 """
 import os
 import subprocess
 import sys
 
+import pytest
 
+
+import backend
 import theano_setup
 from conftest import REPO
+
+FLAGS = backend.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
+RC = theano_setup.ENGINES[backend.ENGINE][1]  # THEANORC / PYTENSORRC
+LDFLAGS = theano_setup.ENGINES[backend.ENGINE][3][0]
 
 
 def run_python(code, tmp_path, **env_changes):
     """Run ``python -c code`` in tmp_path with the given environment."""
     env = dict(os.environ)
-    env.pop('THEANO_FLAGS', None)
-    env.pop('THEANORC', None)
+    for var in ('THEANO_FLAGS', 'THEANORC', 'PYTENSOR_FLAGS', 'PYTENSORRC'):
+        env.pop(var, None)
+    env['DA_BACKEND'] = backend.ENGINE
     for key, value in env_changes.items():
         env[key] = value
     return subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
@@ -23,30 +33,42 @@ def run_python(code, tmp_path, **env_changes):
                           timeout=600)
 
 
-SHOW = ('import os; from dA import dA; import theano; '
-        'print(repr(theano.config.blas.ldflags), theano.config.floatX, '
-        'theano.config.device, os.environ.get("THEANO_FLAGS"))')
+SHOW = ('import os; from dA import dA; import backend; '
+        'print(repr(backend.blas_ldflags()), backend.theano.config.floatX, '
+        'backend.DEVICE, os.environ.get(backend.FLAGS_VAR))')
+# PyTensor has no device flag (and warns about one)
+USER_FLAGS = ('device=cpu,floatX=float32' if backend.ENGINE == 'theano'
+              else 'floatX=float32')
 
 
 def test_import_from_any_directory_with_user_flags(tmp_path):
-    r = run_python(SHOW, tmp_path,
-                   THEANO_FLAGS='device=cpu,floatX=float32')
+    r = run_python(SHOW, tmp_path, **{FLAGS: USER_FLAGS})
     assert r.returncode == 0, r.stderr
     ldflags, floatx, device, flags = r.stdout.split()
     assert (floatx, device) == ('float32', 'cpu')
-    assert flags == 'device=cpu,floatX=float32'   # environment restored
+    assert flags == USER_FLAGS   # environment restored
     assert ldflags == repr(theano_setup.default_blas_ldflags())
 
 
 def test_user_blas_flags_win(tmp_path):
-    r = run_python(SHOW, tmp_path, THEANO_FLAGS='blas.ldflags=')
+    r = run_python(SHOW, tmp_path, **{FLAGS: LDFLAGS + '='})
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[0] == "''"
-    rc = tmp_path / 'theanorc'
+    rc = tmp_path / 'rc'
     rc.write_text('[global]\nfloatX = float32\n\n[blas]\nldflags =\n')
-    r = run_python(SHOW, tmp_path, THEANORC=str(rc))
+    r = run_python(SHOW, tmp_path, **{RC: str(rc)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[:2] == ["''", 'float32']
+
+
+def test_user_blas_ldflags_set_pytensor(tmp_path):
+    none = str(tmp_path / 'missing_rc')
+    assert theano_setup.user_blas_ldflags_set(
+        {'PYTENSOR_FLAGS': 'blas__ldflags=-lblas', 'PYTENSORRC': none},
+        engine='pytensor')
+    assert not theano_setup.user_blas_ldflags_set(
+        {'THEANO_FLAGS': 'blas.ldflags=-lblas', 'PYTENSORRC': none},
+        engine='pytensor')
 
 
 def test_user_blas_ldflags_set(tmp_path):
@@ -77,13 +99,22 @@ def test_fallback_notice_when_no_openblas(tmp_path):
     # a machine without OpenBLAS: hide every libopenblas from the search
     code = ('import os.path; real = os.path.exists; '
             'os.path.exists = lambda p: "openblas" not in p and real(p); '
-            'import theano_setup; os.path.exists = real; import theano; '
-            'print(repr(theano.config.blas.ldflags))')
+            'import backend; os.path.exists = real; '
+            'print(repr(backend.blas_ldflags()))')
     r = run_python(code, tmp_path, PYTHONPATH=str(REPO))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "''"
     assert r.stderr.count('no system OpenBLAS found') == 1
     assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
+
+
+def test_backend_choice_and_errors(tmp_path):
+    assert backend.choose_engine({'DA_BACKEND': backend.ENGINE}) == \
+        backend.ENGINE
+    with pytest.raises(ImportError, match="must be 'theano' or 'pytensor'"):
+        backend.choose_engine({'DA_BACKEND': 'tensorflow'})
+    r = run_python('import dA', tmp_path, DA_BACKEND='nonsense')
+    assert r.returncode != 0 and "must be 'theano' or 'pytensor'" in r.stderr
 
 
 FLOAT32_RUN = '''
@@ -106,7 +137,7 @@ def test_graphs_are_float32_clean(tmp_path):
                               out=str(tmp_path / 'plots'),
                               model=str(tmp_path / 'm.pkl'))
     r = run_python(code, tmp_path,
-                   THEANO_FLAGS='floatX=float32,warn_float64=raise')
+                   **{FLAGS: 'floatX=float32,warn_float64=raise'})
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'float32 ok' in r.stdout
     assert 'Training epoch 0, cost' in r.stdout

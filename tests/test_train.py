@@ -7,7 +7,7 @@ from PIL import Image
 
 import dA as dA_module
 import npda
-import theano
+from backend import theano
 
 floatX = theano.config.floatX
 RTOL = 1e-3 if floatX == 'float32' else 1e-7
