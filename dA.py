@@ -45,6 +45,7 @@ from tqdm import tqdm
 from backend import (DEVICE, ENGINE, RandomStreams, T, Variable,
                      blas_ldflags, sigmoid, theano)
 
+import fast_ops
 from logistic_sgd import load_data, train_logistic_regression
 from utils import (atomic_write, check_int, check_number, plot_cost_curves,
                    plot_image_rows, tile_raster_images)
@@ -420,6 +421,9 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
     """
     show_bar = sys.stderr.isatty()
     epoch_costs, epoch_seconds = [], []
+    # Theano converts a Python int argument on every call; a ready 0-d
+    # int64 array takes its fast path (about 0.1 ms of a 1.5 ms step).
+    indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     # go through training epochs
     for epoch in range(epochs):
         start = timeit.default_timer()
@@ -428,7 +432,7 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
         # go through training set
         c = []
         for batch_index in range(n_batches):
-            c.append(train_fn(batch_index))
+            c.append(train_fn(indices[batch_index]))
             bar.update(batch_size)
             if not numpy.isfinite(c[-1]):
                 bar.close()
@@ -445,7 +449,7 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
 
 def build_train_function(train_set_x, corruption_level=0.,
                          learning_rate=0.1, batch_size=20, n_hidden=500,
-                         seed=123):
+                         seed=123, fast=True):
     """Build one dA and compile its SGD step, exactly as the tutorial does.
 
     Seeds in the tutorial's order (RandomState(seed), then the RandomStreams
@@ -468,6 +472,10 @@ def build_train_function(train_set_x, corruption_level=0.,
 
     :type seed: int
     :param seed: seed of the NumPy generator behind W and the noise
+
+    :type fast: bool
+    :param fast: compile with ``fast_ops.fast_mode()`` (same weights, the
+                 cost from a vectorised kernel); False: Theano's default mode
 
     :returns: (the dA, ``train_da(batch_index) -> cost``, minibatches per
               epoch; a last partial minibatch is skipped)
@@ -500,7 +508,8 @@ def build_train_function(train_set_x, corruption_level=0.,
         updates=updates,
         givens={
             x: train_set_x[index * batch_size: (index + 1) * batch_size]
-        }
+        },
+        mode=fast_ops.fast_mode() if fast else None
     )
     return da, train_da, n_train_batches
 

@@ -12,9 +12,11 @@ module supplies that one setting, and only as a default:
 * if the user set ``blas.ldflags`` in ``THEANO_FLAGS`` or in a ``.theanorc``
   file (``THEANORC``), nothing is changed (PyTensor: ``blas__ldflags`` in
   ``PYTENSOR_FLAGS`` or ``.pytensorrc``);
-* otherwise ``-lopenblas`` is used when a system OpenBLAS can be linked
-  (Debian: ``apt-get install libopenblas-dev``), else the empty string, which
-  makes Theano fall back to NumPy's BLAS (slower; one notice is printed).
+* otherwise the OpenBLAS of the ``scipy-openblas32`` wheel is used when it
+  is installed (the ``theano`` extra brings it; see ``pypi_openblas_ldflags``),
+  else ``-lopenblas`` when a system OpenBLAS can be linked (Debian:
+  ``apt-get install libopenblas-dev``), else the empty string, which makes
+  Theano fall back to NumPy's BLAS (slower; one notice is printed).
 
 All other Theano settings stay exactly as the user gave them.  The flag is
 passed to Theano through ``THEANO_FLAGS`` for the duration of the import only;
@@ -24,8 +26,10 @@ default.
 """
 import configparser
 import importlib
+import importlib.util
 import logging
 import os
+import re
 import sys
 
 # Where linkers look for a shared library, in addition to the interpreter's
@@ -38,11 +42,17 @@ _SYSTEM_LIB_DIRS = (
 _OTHER_LIB_DIRS = ('/opt/homebrew/lib', '/usr/local/opt/openblas/lib')
 
 FALLBACK_NOTICE = (
-    'theano_setup: no system OpenBLAS found, so Theano uses its slower '
-    'NumPy BLAS fallback (an epoch of dA.py is 3 to 4x slower). For speed '
-    'install it (Debian/Ubuntu: apt-get install libopenblas-dev) or set '
-    'blas.ldflags in THEANO_FLAGS.'
+    'theano_setup: no OpenBLAS found, so Theano uses its slower NumPy BLAS '
+    'fallback (an epoch of dA.py is 3 to 6x slower). For speed install one '
+    '(pip install scipy-openblas32, or on Debian/Ubuntu apt-get install '
+    'libopenblas-dev) or set blas.ldflags in THEANO_FLAGS.'
 )
+
+# The BLAS functions that Theano's and PyTensor's C code call by name
+# (tensor/blas*.py, nnet/corr*.py).
+BLAS_NAMES = ('sgemm_', 'dgemm_', 'sgemv_', 'dgemv_', 'sger_', 'dger_',
+              'sdot_', 'ddot_', 'openblas_set_num_threads',
+              'openblas_get_num_threads')
 
 
 # per engine: flags variable, rc-file variable and default, key names,
@@ -96,8 +106,38 @@ def find_openblas(lib_dirs=None):
     return None
 
 
+def pypi_openblas_ldflags():
+    """Return flags linking the OpenBLAS of the ``scipy-openblas32`` wheel,
+    or None when it is not installed.
+
+    That wheel is the OpenBLAS that NumPy and SciPy ship, for any Linux,
+    macOS or Windows, installed by pip without root; on the project's
+    machine its small matrix products are faster than Debian's OpenBLAS
+    (``bench/README.md``).  Its symbols carry a prefix (``scipy_sgemm_``), so
+    the flags rename the few that Theano calls with ``-D`` (compile flags,
+    which Theano passes to its BLAS ops).
+    """
+    if importlib.util.find_spec('scipy_openblas32') is None:
+        return None
+    import scipy_openblas32
+    if ' ' in scipy_openblas32.get_lib_dir():
+        return None   # Theano splits the flags at spaces
+    found = re.search(r'BLAS_SYMBOL_PREFIX=(\w+)',
+                      scipy_openblas32.get_pkg_config())
+    prefix = found.group(1) if found else ''
+    flags = ['-L' + scipy_openblas32.get_lib_dir(),
+             '-l' + scipy_openblas32.get_library()]
+    flags += ['-D%s=%s%s' % (name, prefix, name) for name in BLAS_NAMES
+              if prefix]
+    return ' '.join(flags)
+
+
 def default_blas_ldflags():
-    """Return the ``blas.ldflags`` default: OpenBLAS if linkable, else ''."""
+    """Return the ``blas.ldflags`` default: the OpenBLAS wheel if installed,
+    else a system OpenBLAS if linkable, else ''."""
+    pypi = pypi_openblas_ldflags()
+    if pypi:
+        return pypi
     folder = find_openblas()
     if folder is None:
         return ''

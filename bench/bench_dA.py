@@ -2,22 +2,26 @@
 hand-written NumPy and PyTorch versions of the same math, and the BLAS.
 
     python bench/bench_dA.py                      # 0 % and 30 %, float32
-    python bench/bench_dA.py --corruption 0.3 --threads 1 --batches 500
+    python bench/bench_dA.py --corruption 0.3 --threads 1 --rounds 15
 
-Each implementation runs in its own fresh process (so BLAS thread pools and
-peak memory do not mix), on the same MNIST minibatches, for the same number
-of minibatches; the median of ``--repeats`` timings is scaled to one epoch
-(50,000 examples).  The Theano step is the very function ``test_dA`` trains
-with (``dA.build_train_function``).
+Each implementation runs in its own process (so BLAS thread pools and peak
+memory do not mix), on the same MNIST minibatches.  The processes take
+turns: in each round every implementation times one block of ``--batches``
+minibatches, one after the other, with a pause before each block so that
+the BLAS threads of the others have stopped spinning.  Load from elsewhere
+on the machine then falls on all of them alike.  The median block over
+``--rounds`` rounds is scaled to one epoch (2,500 minibatches of 20).  The
+Theano step is the very function ``test_dA`` trains with
+(``dA.build_train_function``).
 
 The hand-written versions are here for comparison only; they are not part of
 the library.  PyTorch is used when it is installed (``pip install torch``).
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
+import time
 import timeit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,28 +47,18 @@ def load_train_x(dataset, floatX):
     return numpy.ascontiguousarray(x, dtype=floatX)
 
 
-def time_steps(step, n_batches, repeats):
-    """Median seconds of ``repeats`` runs of ``step(i)`` for i < n_batches."""
-    import numpy
-    step(0)   # warm up (allocations, lazy initialisation)
-    times = []
-    for _ in range(repeats):
-        t0 = timeit.default_timer()
-        for i in range(n_batches):
-            step(i)
-        times.append(timeit.default_timer() - t0)
-    return float(numpy.median(times))
-
-
 def theano_step(args, x):
     """The project's own compiled training function."""
+    import numpy
     from backend import theano
     import dA
     shared = theano.shared(x, borrow=True)
-    _, train_da, _ = dA.build_train_function(
+    _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
         batch_size=args.batch_size, n_hidden=args.n_hidden)
-    return train_da
+    # called as dA.train_epochs calls it: with 0-d int64 arrays
+    indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
+    return lambda i: train_da(indices[i])
 
 
 def numpy_step(args, x):
@@ -178,33 +172,35 @@ def gemm_rate(args, x):
 
 
 def child(args):
-    """Run one implementation in this process; print a JSON line."""
+    """Serve one implementation.  Print READY once warmed up; then for each
+    ``run`` line on stdin time one block of minibatches and print its
+    seconds; on any other line print the peak memory (MB) and stop."""
     import resource
     x = load_train_x(args.dataset, args.floatX)
-    n_batches = min(args.batches, x.shape[0] // args.batch_size)
-    result = {'impl': args.impl}
     if args.impl == 'gemm':
-        result['gflops'] = gemm_rate(args, x)
-    else:
-        make = {'theano': theano_step, 'theano-fallback': theano_step,
-                'numpy': numpy_step, 'torch': torch_step}[args.impl]
-        step = make(args, x)
-        secs = time_steps(step, n_batches, args.repeats)
-        per_epoch = secs / n_batches * (x.shape[0] // args.batch_size)
-        result.update(
-            seconds_per_epoch=per_epoch,
-            examples_per_second=x.shape[0] / per_epoch,
-            gflops=flops_per_batch(args.batch_size, x.shape[1],
-                                   args.n_hidden)
-            * (x.shape[0] // args.batch_size) / per_epoch / 1e9)
-    result['peak_mb'] = resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024.
-    print('RESULT ' + json.dumps(result))
+        print(gemm_rate(args, x))
+        return
+    n_batches = x.shape[0] // args.batch_size
+    make = {'theano': theano_step, 'theano-fallback': theano_step,
+            'numpy': numpy_step, 'torch': torch_step}[args.impl]
+    step = make(args, x)
+    step(0)   # warm up (allocations, lazy initialisation)
+    batch = 1
+    print('READY', flush=True)
+    for line in sys.stdin:
+        if line.strip() != 'run':
+            break
+        t0 = timeit.default_timer()
+        for _ in range(args.batches):
+            step(batch)
+            batch = (batch + 1) % n_batches
+        print(timeit.default_timer() - t0, flush=True)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.,
+          flush=True)
 
 
-def run_child(args, impl, corruption):
-    """Run ``impl`` in a fresh interpreter; return its result dict or None.
-    """
+def child_process(args, impl, corruption):
+    """Start ``impl``'s process (stdin and stdout are pipes)."""
     import theano_setup
     from backend import ENGINE
     env = dict(os.environ, DA_BACKEND=ENGINE)
@@ -220,15 +216,51 @@ def run_child(args, impl, corruption):
            '--corruption', str(corruption), '--batch-size',
            str(args.batch_size), '--n-hidden', str(args.n_hidden),
            '--floatX', args.floatX, '--threads', str(args.threads),
-           '--batches', str(args.batches), '--repeats', str(args.repeats),
-           '--dataset', args.dataset]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    for line in proc.stdout.splitlines():
-        if line.startswith('RESULT '):
-            return json.loads(line[len('RESULT '):])
-    if impl == 'torch' and 'No module named' in proc.stderr:
+           '--batches', str(args.batches), '--dataset', args.dataset]
+    return subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def first_line(proc, impl):
+    """The next line ``proc`` prints; exits with its errors if it died.
+    None when ``impl`` is torch and torch is not installed."""
+    line = proc.stdout.readline()
+    if line:
+        return line.strip()
+    err = proc.stderr.read()
+    proc.wait()
+    if impl == 'torch' and "No module named 'torch'" in err:
         return None
-    sys.exit('bench: %s failed:\n%s' % (impl, proc.stderr[-3000:]))
+    sys.exit('bench: %s failed:\n%s' % (impl, err[-3000:]))
+
+
+def time_level(args, level):
+    """Time every implementation at one corruption level, interleaved.
+
+    :returns: {impl: (seconds per epoch, peak MB) or None if not installed}
+    """
+    procs = {}
+    for impl in IMPLS:   # one at a time: compiling is CPU-bound too
+        proc = child_process(args, impl, level)
+        procs[impl] = proc if first_line(proc, impl) == 'READY' else None
+    live = {impl: p for impl, p in procs.items() if p is not None}
+    blocks = {impl: [] for impl in live}
+    for _ in range(args.rounds):
+        for impl, proc in live.items():
+            time.sleep(args.pause)
+            proc.stdin.write('run\n')
+            proc.stdin.flush()
+            blocks[impl].append(float(first_line(proc, impl)))
+    results = dict.fromkeys(procs)
+    for impl, proc in live.items():
+        proc.stdin.write('end\n')
+        proc.stdin.flush()
+        peak = float(first_line(proc, impl))
+        proc.wait()
+        per_batch = sorted(blocks[impl])[len(blocks[impl]) // 2] / args.batches
+        results[impl] = (per_batch * 50000 / args.batch_size, peak)
+    return results
 
 
 def main(argv=None):
@@ -241,48 +273,55 @@ def main(argv=None):
                         default='float32')
     parser.add_argument('--threads', type=int, default=os.cpu_count(),
                         help='BLAS/OpenMP threads (default: all cores)')
-    parser.add_argument('--batches', type=int, default=500,
-                        help='minibatches timed per repeat (default 500)')
-    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--batches', type=int, default=100,
+                        help='minibatches in a timed block (default 100)')
+    parser.add_argument('--rounds', type=int, default=15,
+                        help='timed blocks per implementation (default 15)')
+    parser.add_argument('--pause', type=float, default=0.3,
+                        help='seconds of pause before each block (default '
+                             '0.3: idle BLAS threads spin about 0.1 s)')
     parser.add_argument('--dataset', default='mnist.pkl.gz')
     parser.add_argument('--child', choices=IMPLS + ('gemm',),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for name in ('batch_size', 'n_hidden', 'threads', 'batches', 'rounds'):
+        if getattr(args, name) < 1:
+            parser.error('--%s must be at least 1, got %d'
+                         % (name.replace('_', '-'), getattr(args, name)))
     if args.child:
         args.impl = args.child
         args.corruption = args.corruption[0]
         return child(args)
 
     from backend import ENGINE, theano
-    print('dA training step on %s %s: batch %d, 784-%d, %s, %d thread(s), '
-          'median of %d x %d minibatches, scaled to one epoch of 50,000 '
-          'examples' % (ENGINE, theano.__version__, args.batch_size,
-                        args.n_hidden, args.floatX, args.threads,
-                        args.repeats, args.batches))
+    print('dA training step on %s %s: batch %d, 784-%d, %s, %d thread(s); '
+          'median of %d interleaved blocks of %d minibatches, scaled to one '
+          'epoch of 50,000 examples' % (
+              ENGINE, theano.__version__, args.batch_size, args.n_hidden,
+              args.floatX, args.threads, args.rounds, args.batches))
     for impl in IMPLS:
         print('  %-15s %s' % (impl, LABELS[impl]))
-    gemm = run_child(args, 'gemm', 0.)
+    gemm = child_process(args, 'gemm', 0.)
     print('BLAS (NumPy\'s) on the step\'s matrix shapes: %.1f GFLOP/s'
-          % gemm['gflops'])
-    header = '%-10s %-15s %8s %11s %8s %8s %15s' % (
-        'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s', 'peak MB',
-        'theano speed-up')
+          % float(first_line(gemm, 'gemm')))
+    gemm.wait()
+    flop = flops_per_batch(args.batch_size, 784, args.n_hidden) \
+        * 50000 / args.batch_size
     for level in args.corruption:
         print()
-        print(header)
-        results = {}
+        print('%-10s %-15s %8s %11s %8s %8s %15s' % (
+            'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s',
+            'peak MB', 'theano speed-up'))
+        results = time_level(args, level)
         for impl in IMPLS:
-            r = run_child(args, impl, level)
-            if r is None:
-                print('%-10s %-15s (not installed)' % ('%g %%' % (100 * level),
-                                                       impl))
+            name = '%g %%' % (100 * level)
+            if results[impl] is None:
+                print('%-10s %-15s (not installed)' % (name, impl))
                 continue
-            results[impl] = r
-            ratio = r['seconds_per_epoch'] / \
-                results['theano']['seconds_per_epoch']
+            secs, peak = results[impl]
             print('%-10s %-15s %8.2f %11.0f %8.1f %8.0f %14.2fx' % (
-                '%g %%' % (100 * level), impl, r['seconds_per_epoch'],
-                r['examples_per_second'], r['gflops'], r['peak_mb'], ratio))
+                name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
+                secs / results['theano'][0]))
 
 
 if __name__ == '__main__':

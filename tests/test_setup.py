@@ -35,7 +35,7 @@ def run_python(code, tmp_path, **env_changes):
 
 SHOW = ('import os; from dA import dA; import backend; '
         'print(repr(backend.blas_ldflags()), backend.theano.config.floatX, '
-        'backend.DEVICE, os.environ.get(backend.FLAGS_VAR))')
+        'backend.DEVICE, os.environ.get(backend.FLAGS_VAR), sep="\\n")')
 # PyTensor has no device flag (and warns about one)
 USER_FLAGS = ('device=cpu,floatX=float32' if backend.ENGINE == 'theano'
               else 'floatX=float32')
@@ -44,7 +44,7 @@ USER_FLAGS = ('device=cpu,floatX=float32' if backend.ENGINE == 'theano'
 def test_import_from_any_directory_with_user_flags(tmp_path):
     r = run_python(SHOW, tmp_path, **{FLAGS: USER_FLAGS})
     assert r.returncode == 0, r.stderr
-    ldflags, floatx, device, flags = r.stdout.split()
+    ldflags, floatx, device, flags = r.stdout.splitlines()
     assert (floatx, device) == ('float32', 'cpu')
     assert flags == USER_FLAGS   # environment restored
     assert ldflags == repr(theano_setup.default_blas_ldflags())
@@ -53,12 +53,12 @@ def test_import_from_any_directory_with_user_flags(tmp_path):
 def test_user_blas_flags_win(tmp_path):
     r = run_python(SHOW, tmp_path, **{FLAGS: LDFLAGS + '='})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split()[0] == "''"
+    assert r.stdout.splitlines()[0] == "''"
     rc = tmp_path / 'rc'
     rc.write_text('[global]\nfloatX = float32\n\n[blas]\nldflags =\n')
     r = run_python(SHOW, tmp_path, **{RC: str(rc)})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split()[:2] == ["''", 'float32']
+    assert r.stdout.splitlines()[:2] == ["''", 'float32']
 
 
 def test_user_blas_ldflags_set_pytensor(tmp_path):
@@ -86,6 +86,33 @@ def test_user_blas_ldflags_set(tmp_path):
         {'THEANORC': none + os.pathsep + str(rc)})
 
 
+def test_pypi_openblas_flags_name_real_symbols():
+    """The wheel's library exists and exports every renamed BLAS function."""
+    wheel = pytest.importorskip('scipy_openblas32')
+    import ctypes
+    flags = theano_setup.pypi_openblas_ldflags().split()
+    assert flags == theano_setup.default_blas_ldflags().split()
+    folder = [f[2:] for f in flags if f.startswith('-L')]
+    name = [f[2:] for f in flags if f.startswith('-l')]
+    renames = dict(f[2:].split('=') for f in flags if f.startswith('-D'))
+    assert len(folder) == len(name) == 1
+    assert sorted(renames) == sorted(theano_setup.BLAS_NAMES)
+    assert wheel.get_library() == name[0]
+    lib = ctypes.CDLL(os.path.join(folder[0],
+                                   wheel.get_library(fullname=True)))
+    for target in renames.values():
+        assert hasattr(lib, target), target
+
+
+def test_no_pypi_openblas(monkeypatch):
+    real = theano_setup.importlib.util.find_spec
+    monkeypatch.setattr(theano_setup.importlib.util, 'find_spec',
+                        lambda name, *a: None if name == 'scipy_openblas32'
+                        else real(name, *a))
+    assert theano_setup.pypi_openblas_ldflags() is None
+    assert 'scipy' not in theano_setup.default_blas_ldflags()
+
+
 def test_find_openblas(tmp_path):
     assert theano_setup.find_openblas([str(tmp_path)]) is None
     (tmp_path / 'libopenblas.so.0').write_text('')   # runtime only: no link
@@ -99,12 +126,15 @@ def test_fallback_notice_when_no_openblas(tmp_path):
     # a machine without OpenBLAS: hide every libopenblas from the search
     code = ('import os.path; real = os.path.exists; '
             'os.path.exists = lambda p: "openblas" not in p and real(p); '
+            'import importlib.util; spec = importlib.util.find_spec; '
+            'importlib.util.find_spec = lambda name, *a: None '
+            'if name == "scipy_openblas32" else spec(name, *a); '
             'import backend; os.path.exists = real; '
             'print(repr(backend.blas_ldflags()))')
     r = run_python(code, tmp_path, PYTHONPATH=str(REPO))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "''"
-    assert r.stderr.count('no system OpenBLAS found') == 1
+    assert r.stderr.count('no OpenBLAS found') == 1
     assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
 
 

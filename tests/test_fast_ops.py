@@ -1,0 +1,187 @@
+"""fast_ops.py: the cost kernel against float64 NumPy math, the random
+numbers and the training against Theano's own ops, bit for bit."""
+import os
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+from backend import ENGINE, T, theano, sigmoid
+from conftest import REPO, find_mnist, synthetic_digits
+
+pytestmark = pytest.mark.skipif(ENGINE != 'theano',
+                                reason='fast_ops rewrites Theano graphs only')
+
+if ENGINE == 'theano':
+    import fast_ops
+    import dA as dA_module
+    from theano.sandbox.rng_mrg import mrg_uniform
+
+
+def float32():
+    """The tutorial's float32 setting, for the test's duration."""
+    return theano.change_flags(floatX='float32')
+
+
+def cross_entropy_rows64(x, a):
+    """-sum(x log sigmoid(a) + (1 - x) log(1 - sigmoid(a))) per row, float64,
+    via log sigmoid(a) = -logaddexp(0, -a)."""
+    x, a = x.astype('float64'), a.astype('float64')
+    return (x * numpy.logaddexp(0, -a)
+            + (1 - x) * numpy.logaddexp(0, a)).sum(axis=1)
+
+
+@pytest.fixture(scope='module')
+def xa():
+    """Targets with exact 0s and 1s, pre-activations from -120 to 120."""
+    rng = numpy.random.RandomState(0)
+    x = rng.uniform(0, 1, size=(40, 301))
+    x[rng.uniform(size=x.shape) < 0.5] = 0.
+    x[:, :3] = 1.
+    a = rng.normal(0, 6, size=x.shape)
+    a[0, :9] = [-120, -103.5, -87.4, -20, 0, 14.5, 20, 88.8, 120]
+    a[1, :9] = [120, 103.5, 87.4, 20, 0, -14.5, -20, -88.8, -120]
+    return x.astype('float32'), a.astype('float32')
+
+
+@pytest.mark.parametrize('linker', ['c', 'py'])
+def test_cross_entropy_rows_matches_float64_numpy(xa, linker):
+    x, a = xa
+    xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
+    f = theano.function([xs, as_], fast_ops.CrossEntropyRows()(xs, as_),
+                        mode=theano.Mode(linker=linker))
+    got = f(x, a)
+    assert got.dtype == numpy.float32 and got.shape == (40,)
+    # float32 rows of 301 terms: a few units in the last place
+    numpy.testing.assert_allclose(got, cross_entropy_rows64(x, a),
+                                  rtol=3e-7, atol=0)
+
+
+def test_cross_entropy_rows_strided_input(xa):
+    """A transposed (column-strided) input is copied, not misread."""
+    x, a = xa
+    xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
+    f = theano.function([xs, as_],
+                        fast_ops.CrossEntropyRows()(xs.T, as_.T))
+    numpy.testing.assert_allclose(
+        f(numpy.ascontiguousarray(x.T), numpy.ascontiguousarray(a.T)),
+        cross_entropy_rows64(x, a), rtol=3e-7)
+
+
+def test_cross_entropy_rows_refuses_bad_input():
+    with pytest.raises(TypeError, match='float32 only'):
+        fast_ops.CrossEntropyRows()(T.dmatrix(), T.dmatrix())
+    x, a = T.matrix(dtype='float32'), T.matrix(dtype='float32')
+    f = theano.function([x, a], fast_ops.CrossEntropyRows()(x, a))
+    with pytest.raises(ValueError, match='x is 2x3, a is 2x4'):
+        f(numpy.zeros((2, 3), 'float32'), numpy.zeros((2, 4), 'float32'))
+
+
+def test_the_tutorial_cost_is_recognised_and_nothing_else():
+    with float32():
+        x, a = T.matrix('x'), T.matrix('a')
+        z = sigmoid(a)
+        tutorial = x * T.log(z) + (1 - x) * T.log(1 - z)
+        assert fast_ops.match_cross_entropy(tutorial) == (x, a)
+        other = T.matrix()
+        for wrong in (x * T.log(z) + (1 - x) * T.log(z),
+                      x * T.log(z) + (2 - x) * T.log(1 - z),
+                      x * T.log(z) + (1 - other) * T.log(1 - z),
+                      x * T.log(z) + (1 - x) * T.log(1 - sigmoid(other)),
+                      x * T.log(T.tanh(a)) + (1 - x) * T.log(1 - z)):
+            assert fast_ops.match_cross_entropy(wrong) is None
+    d = T.dmatrix()
+    zd = sigmoid(d)
+    assert fast_ops.match_cross_entropy(
+        d * T.log(zd) + (1 - d) * T.log(1 - zd)) is None   # float64
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('size, n_streams', [((20, 784), 2613), ((7, 5), 12),
+                                             ((3, 11), 4), ((1, 1), 1)])
+def test_fast_mrg_draws_the_same_numbers(dtype, size, n_streams):
+    """Same samples and same new state as Theano's own CPU op, bit for bit,
+    over several draws (the state carries over)."""
+    rng = numpy.random.RandomState(3)
+    state0 = rng.randint(1, 2 ** 30, size=(n_streams, 6)).astype('int32')
+    out_type = T.TensorType(dtype, (False, False))
+    results = []
+    for op_class in (mrg_uniform, fast_ops.FastMRGUniform):
+        rstate = theano.shared(state0.copy())
+        new_state, sample = op_class(out_type)(
+            rstate, T.as_tensor_variable(numpy.asarray(size, 'int64')))
+        f = theano.function([], sample, updates=[(rstate, new_state)])
+        draws = [f() for _ in range(3)]
+        results.append((draws, rstate.get_value()))
+        assert any(type(n.op) is op_class
+                   for n in f.maker.fgraph.toposort())
+    (draws_ref, state_ref), (draws_fast, state_fast) = results
+    for ref, fast in zip(draws_ref, draws_fast):
+        assert fast.dtype == dtype and fast.shape == size
+        numpy.testing.assert_array_equal(fast, ref)
+        assert 0 < fast.min() and fast.max() < 1
+    numpy.testing.assert_array_equal(state_fast, state_ref)
+
+
+@pytest.fixture(scope='module')
+def train_x():
+    """2,000 images: real MNIST when there, else synthetic digits."""
+    path = find_mnist()
+    if path is None:
+        return synthetic_digits(2000)[0]
+    from logistic_sgd import read_dataset
+    return read_dataset(path)[0][0][:2000].astype('float32')
+
+
+@pytest.mark.parametrize('level', [0., 0.3])
+def test_fast_training_gives_the_same_weights(train_x, level):
+    """The project's step against Theano's default compilation of the same
+    tutorial graph: weights bit for bit the same, costs to float32
+    rounding, and the two kernels really in the fast graph."""
+    runs = {}
+    for fast in (False, True):
+        with float32():
+            da, train, n_batches = dA_module.build_train_function(
+                theano.shared(train_x), corruption_level=level,
+                n_hidden=64, fast=fast)
+        costs = numpy.array([train(i) for i in range(n_batches)])
+        ops = [type(n.op).__name__ for n in train.maker.fgraph.toposort()]
+        runs[fast] = costs, [p.get_value() for p in da.params], ops
+    (costs_ref, params_ref, ops_ref), (costs_fast, params_fast, ops_fast) = \
+        runs[False], runs[True]
+    assert 'CrossEntropyRows' in ops_fast and 'CrossEntropyRows' not in ops_ref
+    assert ('FastMRGUniform' in ops_fast) == (level > 0)
+    for ref, fast in zip(params_ref, params_fast):
+        assert fast.dtype == numpy.float32
+        numpy.testing.assert_array_equal(fast, ref)
+    numpy.testing.assert_allclose(costs_fast, costs_ref, rtol=5e-7)
+    assert costs_fast.dtype == numpy.float32
+
+
+def test_float64_cost_is_left_alone(train_x):
+    """The cost kernel is float32 only; the (exact) random numbers are
+    drawn by the fast op in float64 too."""
+    with theano.change_flags(floatX='float64'):
+        _, train, _ = dA_module.build_train_function(
+            theano.shared(train_x.astype('float64')), corruption_level=0.3,
+            n_hidden=16)
+    ops = [type(n.op).__name__ for n in train.maker.fgraph.toposort()]
+    assert 'CrossEntropyRows' not in ops and 'FastMRGUniform' in ops
+
+
+def test_theano_flags_turn_the_rewrites_off():
+    """``optimizer_excluding=dA_fast`` is the user's way out."""
+    code = ('import backend, theano, dA; '
+            'x = theano.shared(__import__("numpy").ones((40, 784), "f4")); '
+            '_, f, _ = dA.build_train_function(x, 0.3, n_hidden=8); '
+            'print(sorted(type(n.op).__name__ '
+            'for n in f.maker.fgraph.toposort()))')
+    env = dict(os.environ, DA_BACKEND='theano',
+               THEANO_FLAGS='floatX=float32,optimizer_excluding=dA_fast')
+    out = subprocess.run([sys.executable, '-c', code], cwd=str(REPO),
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert 'mrg_uniform' in out.stdout
+    assert 'CrossEntropyRows' not in out.stdout
+    assert 'FastMRGUniform' not in out.stdout
