@@ -118,106 +118,6 @@ static void xent_rows(npy_intp rows, npy_intp cols,
 """
 
 
-class CrossEntropyRows(theano.Op):
-    """``CrossEntropyRows()(x, a)[i] = -sum_j x log(sigmoid(a)) +
-    (1 - x) log(1 - sigmoid(a))``, one float32 value per row.
-
-    :type x: float32 matrix
-    :param x: targets, in [0, 1]
-
-    :type a: float32 matrix, same shape
-    :param a: pre-sigmoid reconstruction
-    """
-    __props__ = ()
-
-    def make_node(self, x, a):
-        x = T.as_tensor_variable(x)
-        a = T.as_tensor_variable(a)
-        if x.ndim != 2 or a.ndim != 2:
-            raise TypeError('CrossEntropyRows takes two matrices, got %d-d '
-                            'and %d-d' % (x.ndim, a.ndim))
-        if x.dtype != 'float32' or a.dtype != 'float32':
-            raise TypeError('CrossEntropyRows is float32 only, got %s and %s'
-                            % (x.dtype, a.dtype))
-        return theano.Apply(self, [x, a], [T.vector(dtype='float32')])
-
-    def perform(self, node, inputs, output_storage):
-        x, a = inputs
-        if x.shape != a.shape:
-            raise ValueError('CrossEntropyRows: x has shape %s, a has %s'
-                             % (x.shape, a.shape))
-        term = (numpy.log1p(numpy.exp(-numpy.abs(a)))
-                + (1 - x) * numpy.maximum(a, 0) + x * numpy.maximum(-a, 0))
-        output_storage[0][0] = term.sum(axis=1, dtype='float64').astype(
-            'float32')
-
-    def grad(self, inputs, output_grads):
-        # The training step differentiates the tutorial's own cost instead.
-        return [theano.gradient.grad_not_implemented(self, i, v)
-                for i, v in enumerate(inputs)]
-
-    def c_headers(self):
-        return ['<string.h>']
-
-    def c_support_code(self):
-        return _XENT_C
-
-    def c_compile_args(self):
-        # lets the compiler turn the branch-free selects into vector code
-        return ['-fno-trapping-math']
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, a = inputs
-        out, = outputs
-        fail = sub['fail']
-        return r"""
-        {
-        if (PyArray_DIMS(%(x)s)[0] != PyArray_DIMS(%(a)s)[0]
-            || PyArray_DIMS(%(x)s)[1] != PyArray_DIMS(%(a)s)[1]) {
-            PyErr_Format(PyExc_ValueError,
-                "CrossEntropyRows: x is %%ldx%%ld, a is %%ldx%%ld",
-                (long)PyArray_DIMS(%(x)s)[0], (long)PyArray_DIMS(%(x)s)[1],
-                (long)PyArray_DIMS(%(a)s)[0], (long)PyArray_DIMS(%(a)s)[1]);
-            %(fail)s
-        }
-        npy_intp rows = PyArray_DIMS(%(x)s)[0];
-        npy_intp cols = PyArray_DIMS(%(x)s)[1];
-        if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != rows) {
-            Py_XDECREF(%(out)s);
-            %(out)s = (PyArrayObject*)PyArray_EMPTY(1, &rows, NPY_FLOAT32, 0);
-            if (%(out)s == NULL) { %(fail)s }
-        }
-        /* rows may be strided, elements within a row must be contiguous */
-        PyArrayObject* xc = %(x)s;
-        PyArrayObject* ac = %(a)s;
-        Py_INCREF(xc);
-        Py_INCREF(ac);
-        if (cols > 1 && PyArray_STRIDES(xc)[1] != 4) {
-            Py_DECREF(xc);
-            xc = PyArray_GETCONTIGUOUS(%(x)s);
-        }
-        if (cols > 1 && PyArray_STRIDES(ac)[1] != 4) {
-            Py_DECREF(ac);
-            ac = PyArray_GETCONTIGUOUS(%(a)s);
-        }
-        if (xc == NULL || ac == NULL) {
-            Py_XDECREF(xc);
-            Py_XDECREF(ac);
-            %(fail)s
-        }
-        xent_rows(rows, cols,
-                  (const float*)PyArray_DATA(xc), PyArray_STRIDES(xc)[0] / 4,
-                  (const float*)PyArray_DATA(ac), PyArray_STRIDES(ac)[0] / 4,
-                  (float*)PyArray_DATA(%(out)s));
-        Py_DECREF(xc);
-        Py_DECREF(ac);
-        }
-        """ % locals()
-
-    def c_code_cache_version(self):
-        return (1,)
-
-
 _MRG_FIX_C = r"""
 static inline npy_uint32 mrg_fix(npy_uint32 y, npy_uint32 m) {
     npy_int32 s = (npy_int32)y;
@@ -294,22 +194,6 @@ void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample,
 }
 """
 
-if ENGINE == 'theano':
-    from theano.sandbox.rng_mrg import mrg_uniform as _mrg_uniform
-
-    class FastMRGUniform(_mrg_uniform):
-        """Theano's CPU ``mrg_uniform``, same numbers, vectorisable loop."""
-
-        def c_support_code(self):
-            return _MRG_FIX_C + '\n'.join(
-                _MRG_C % dict(dtype=dtype, NORM=norm) for dtype, norm in (
-                    ('npy_float32', '4.6566126e-10f'),
-                    ('npy_float64', '4.656612873077392578125e-10')))
-
-        def c_code_cache_version(self):
-            return (10, 'dA-fast', 1)
-
-
 def _constant_value(var):
     """The scalar value of a constant (broadcast or not), else None."""
     try:
@@ -364,6 +248,118 @@ def match_cross_entropy(var):
 
 if ENGINE == 'theano':
     from theano.gof.opt import local_optimizer, in2out
+    from theano.sandbox.rng_mrg import mrg_uniform as _mrg_uniform
+
+    class CrossEntropyRows(theano.Op):
+        """``CrossEntropyRows()(x, a)[i] = -sum_j x log(sigmoid(a)) +
+        (1 - x) log(1 - sigmoid(a))``, one float32 value per row.
+
+        :type x: float32 matrix
+        :param x: targets, in [0, 1]
+
+        :type a: float32 matrix, same shape
+        :param a: pre-sigmoid reconstruction
+        """
+        __props__ = ()
+
+        def make_node(self, x, a):
+            x = T.as_tensor_variable(x)
+            a = T.as_tensor_variable(a)
+            if x.ndim != 2 or a.ndim != 2:
+                raise TypeError('CrossEntropyRows takes two matrices, got %d-d '
+                                'and %d-d' % (x.ndim, a.ndim))
+            if x.dtype != 'float32' or a.dtype != 'float32':
+                raise TypeError('CrossEntropyRows is float32 only, got %s and %s'
+                                % (x.dtype, a.dtype))
+            return theano.Apply(self, [x, a], [T.vector(dtype='float32')])
+
+        def perform(self, node, inputs, output_storage):
+            x, a = inputs
+            if x.shape != a.shape:
+                raise ValueError('CrossEntropyRows: x has shape %s, a has %s'
+                                 % (x.shape, a.shape))
+            term = (numpy.log1p(numpy.exp(-numpy.abs(a)))
+                    + (1 - x) * numpy.maximum(a, 0) + x * numpy.maximum(-a, 0))
+            output_storage[0][0] = term.sum(axis=1, dtype='float64').astype(
+                'float32')
+
+        def grad(self, inputs, output_grads):
+            # The training step differentiates the tutorial's own cost instead.
+            return [theano.gradient.grad_not_implemented(self, i, v)
+                    for i, v in enumerate(inputs)]
+
+        def c_headers(self):
+            return ['<string.h>']
+
+        def c_support_code(self):
+            return _XENT_C
+
+        def c_compile_args(self):
+            # lets the compiler turn the branch-free selects into vector code
+            return ['-fno-trapping-math']
+
+        def c_code(self, node, name, inputs, outputs, sub):
+            x, a = inputs
+            out, = outputs
+            fail = sub['fail']
+            return r"""
+            {
+            if (PyArray_DIMS(%(x)s)[0] != PyArray_DIMS(%(a)s)[0]
+                || PyArray_DIMS(%(x)s)[1] != PyArray_DIMS(%(a)s)[1]) {
+                PyErr_Format(PyExc_ValueError,
+                    "CrossEntropyRows: x is %%ldx%%ld, a is %%ldx%%ld",
+                    (long)PyArray_DIMS(%(x)s)[0], (long)PyArray_DIMS(%(x)s)[1],
+                    (long)PyArray_DIMS(%(a)s)[0], (long)PyArray_DIMS(%(a)s)[1]);
+                %(fail)s
+            }
+            npy_intp rows = PyArray_DIMS(%(x)s)[0];
+            npy_intp cols = PyArray_DIMS(%(x)s)[1];
+            if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != rows) {
+                Py_XDECREF(%(out)s);
+                %(out)s = (PyArrayObject*)PyArray_EMPTY(1, &rows, NPY_FLOAT32, 0);
+                if (%(out)s == NULL) { %(fail)s }
+            }
+            /* rows may be strided, elements within a row must be contiguous */
+            PyArrayObject* xc = %(x)s;
+            PyArrayObject* ac = %(a)s;
+            Py_INCREF(xc);
+            Py_INCREF(ac);
+            if (cols > 1 && PyArray_STRIDES(xc)[1] != 4) {
+                Py_DECREF(xc);
+                xc = PyArray_GETCONTIGUOUS(%(x)s);
+            }
+            if (cols > 1 && PyArray_STRIDES(ac)[1] != 4) {
+                Py_DECREF(ac);
+                ac = PyArray_GETCONTIGUOUS(%(a)s);
+            }
+            if (xc == NULL || ac == NULL) {
+                Py_XDECREF(xc);
+                Py_XDECREF(ac);
+                %(fail)s
+            }
+            xent_rows(rows, cols,
+                      (const float*)PyArray_DATA(xc), PyArray_STRIDES(xc)[0] / 4,
+                      (const float*)PyArray_DATA(ac), PyArray_STRIDES(ac)[0] / 4,
+                      (float*)PyArray_DATA(%(out)s));
+            Py_DECREF(xc);
+            Py_DECREF(ac);
+            }
+            """ % locals()
+
+        def c_code_cache_version(self):
+            return (1,)
+
+    class FastMRGUniform(_mrg_uniform):
+        """Theano's CPU ``mrg_uniform``, same numbers, vectorisable loop."""
+
+        def c_support_code(self):
+            return _MRG_FIX_C + '\n'.join(
+                _MRG_C % dict(dtype=dtype, NORM=norm) for dtype, norm in (
+                    ('npy_float32', '4.6566126e-10f'),
+                    ('npy_float64', '4.656612873077392578125e-10')))
+
+        def c_code_cache_version(self):
+            return (10, 'dA-fast', 1)
 
     @local_optimizer([T.Sum])
     def local_cross_entropy_rows(node):
@@ -404,8 +400,8 @@ def fast_mode():
     if FAST_TAG not in optdb.__db__:
         # just after the first merge, before Theano rewrites the cost into
         # softplus terms
-        optdb.register(FAST_TAG + '_rewrites', in2out(local_cross_entropy_rows,
-                                        local_fast_mrg),
+        optdb.register(FAST_TAG + '_rewrites',
+                       in2out(local_cross_entropy_rows, local_fast_mrg),
                        0.1, FAST_TAG)
     mode = get_default_mode()
     if not isinstance(mode.provided_optimizer, theano.gof.Query):
