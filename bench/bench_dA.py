@@ -1,5 +1,6 @@
-"""Time the dA training step: this project's Theano function against
-hand-written NumPy and PyTorch versions of the same math, and the BLAS.
+"""Time the dA training step: this project's Theano function against the
+tutorial's graph as Theano compiles it (with and without a BLAS) and
+hand-written NumPy and PyTorch versions of the same math.
 
     python bench/bench_dA.py                      # 0 % and 30 %, float32
     python bench/bench_dA.py --corruption 0.3 --threads 1 --rounds 15
@@ -10,9 +11,12 @@ turns: in each round every implementation times one block of ``--batches``
 minibatches, one after the other, with a pause before each block so that
 the BLAS threads of the others have stopped spinning.  Load from elsewhere
 on the machine then falls on all of them alike.  The median block over
-``--rounds`` rounds is scaled to one epoch (2,500 minibatches of 20).  The
-Theano step is the very function ``test_dA`` trains with
-(``dA.build_train_function``).
+``--rounds`` rounds is scaled to one epoch (2,500 minibatches of 20); the
+last column compares each block with theano's block of the same round
+(median, and the middle half of the rounds).  The
+``theano`` row is the very function ``test_dA`` trains with
+(``dA.build_train_function``); the ``tutorial`` rows compile the same graph
+without ``fast_ops`` (``fast=False``), i.e. the tutorial's own code.
 
 The hand-written versions are here for comparison only; they are not part of
 the library.  PyTorch is used when it is installed (``pip install torch``).
@@ -27,11 +31,15 @@ import timeit
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))   # the project's modules
 
-IMPLS = ('theano', 'numpy', 'torch', 'theano-fallback')
-LABELS = {'theano': 'this project (its engine + the BLAS it links)',
-          'numpy': 'hand-written NumPy',
-          'torch': 'hand-written PyTorch',
-          'theano-fallback': 'same code, the engine without a BLAS'}
+IMPLS = ('theano', 'tutorial', 'numpy', 'torch', 'tutorial-fallback')
+LABELS = {
+    'theano': "this project's step (its engine, fast_ops, the BLAS it links)",
+    'tutorial': "the tutorial's graph as the engine compiles it by default, "
+                'same BLAS',
+    'numpy': 'hand-written NumPy',
+    'torch': 'hand-written PyTorch',
+    'tutorial-fallback': "the tutorial's graph, the engine without a BLAS "
+                         "(Theano's NumPy fallback)"}
 
 
 def flops_per_batch(batch_size, n_visible, n_hidden):
@@ -48,14 +56,16 @@ def load_train_x(dataset, floatX):
 
 
 def theano_step(args, x):
-    """The project's own compiled training function."""
+    """The project's own compiled training function (``fast_ops`` on), or,
+    for the ``tutorial`` rows, the same graph compiled without them."""
     import numpy
     from backend import theano
     import dA
     shared = theano.shared(x, borrow=True)
     _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
-        batch_size=args.batch_size, n_hidden=args.n_hidden)
+        batch_size=args.batch_size, n_hidden=args.n_hidden,
+        fast=args.impl == 'theano')
     # called as dA.train_epochs calls it: with 0-d int64 arrays
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     return lambda i: train_da(indices[i])
@@ -181,7 +191,8 @@ def child(args):
         print(gemm_rate(args, x))
         return
     n_batches = x.shape[0] // args.batch_size
-    make = {'theano': theano_step, 'theano-fallback': theano_step,
+    make = {'theano': theano_step, 'tutorial': theano_step,
+            'tutorial-fallback': theano_step,
             'numpy': numpy_step, 'torch': torch_step}[args.impl]
     step = make(args, x)
     step(0)   # warm up (allocations, lazy initialisation)
@@ -208,7 +219,7 @@ def child_process(args, impl, corruption):
         env[var] = str(args.threads)
     flags_var, _, _, keys, _ = theano_setup.ENGINES[ENGINE]
     flags = 'floatX=%s' % args.floatX
-    if impl == 'theano-fallback':   # what the engine does without a BLAS
+    if impl == 'tutorial-fallback':   # what the engine does without a BLAS
         flags += ',%s=' % keys[0]
     env[flags_var] = (flags + ',' + env[flags_var]
                       if env.get(flags_var) else flags)
@@ -235,10 +246,18 @@ def first_line(proc, impl):
     sys.exit('bench: %s failed:\n%s' % (impl, err[-3000:]))
 
 
+def quartiles(values):
+    """(lower quartile, median, upper quartile) of a list."""
+    import numpy
+    return tuple(float(q) for q in numpy.percentile(values, (25, 50, 75)))
+
+
 def time_level(args, level):
     """Time every implementation at one corruption level, interleaved.
 
-    :returns: {impl: (seconds per epoch, peak MB) or None if not installed}
+    :returns: {impl: None if not installed, else (median seconds per epoch,
+              peak MB, quartiles of its time over theano's in the same
+              round)}
     """
     procs = {}
     for impl in IMPLS:   # one at a time: compiling is CPU-bound too
@@ -258,8 +277,10 @@ def time_level(args, level):
         proc.stdin.flush()
         peak = float(first_line(proc, impl))
         proc.wait()
-        per_batch = sorted(blocks[impl])[len(blocks[impl]) // 2] / args.batches
-        results[impl] = (per_batch * 50000 / args.batch_size, peak)
+        per_batch = quartiles(blocks[impl])[1] / args.batches
+        ratios = [t / ref for t, ref in zip(blocks[impl], blocks['theano'])]
+        results[impl] = (per_batch * 50000 / args.batch_size, peak,
+                         quartiles(ratios))
     return results
 
 
@@ -300,7 +321,7 @@ def main(argv=None):
               ENGINE, theano.__version__, args.batch_size, args.n_hidden,
               args.floatX, args.threads, args.rounds, args.batches))
     for impl in IMPLS:
-        print('  %-15s %s' % (impl, LABELS[impl]))
+        print('  %-17s %s' % (impl, LABELS[impl]))
     gemm = child_process(args, 'gemm', 0.)
     print('BLAS (NumPy\'s) on the step\'s matrix shapes: %.1f GFLOP/s'
           % float(first_line(gemm, 'gemm')))
@@ -309,19 +330,19 @@ def main(argv=None):
         * 50000 / args.batch_size
     for level in args.corruption:
         print()
-        print('%-10s %-15s %8s %11s %8s %8s %15s' % (
+        print('%-10s %-17s %8s %11s %8s %8s  %s' % (
             'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s',
-            'peak MB', 'theano speed-up'))
+            'peak MB', 'its time / theano\'s (middle half of the rounds)'))
         results = time_level(args, level)
         for impl in IMPLS:
             name = '%g %%' % (100 * level)
             if results[impl] is None:
-                print('%-10s %-15s (not installed)' % (name, impl))
+                print('%-10s %-17s (not installed)' % (name, impl))
                 continue
-            secs, peak = results[impl]
-            print('%-10s %-15s %8.2f %11.0f %8.1f %8.0f %14.2fx' % (
-                name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
-                secs / results['theano'][0]))
+            secs, peak, (low, mid, high) = results[impl]
+            print('%-10s %-17s %8.2f %11.0f %8.1f %8.0f  %5.2fx (%.2f-%.2f)'
+                  % (name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
+                     mid, low, high))
 
 
 if __name__ == '__main__':
