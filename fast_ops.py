@@ -25,6 +25,8 @@ The cost kernel is float32 only (float64 graphs keep Theano's own); the
 random numbers are the same in any precision.  Both are for Theano on a CPU;
 PyTensor and GPU graphs are left alone.
 """
+import hashlib
+
 import numpy
 
 from backend import ENGINE, theano, T, sigmoid
@@ -194,6 +196,11 @@ void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample,
 }
 """
 
+def _source_hash(text):
+    """A short hash of C source, for the compile cache's key."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _constant_value(var):
     """The scalar value of a constant (broadcast or not), else None."""
     try:
@@ -347,7 +354,10 @@ if ENGINE == 'theano':
             """ % locals()
 
         def c_code_cache_version(self):
-            return (1,)
+            # Theano reuses a compiled module whose version matches: the
+            # source's hash makes any change to the C code recompile.
+            return (1, _source_hash(_XENT_C + self.c_code(
+                None, 'n', ('x', 'a'), ('out',), {'fail': ''})))
 
     class FastMRGUniform(_mrg_uniform):
         """Theano's CPU ``mrg_uniform``, same numbers, vectorisable loop."""
@@ -359,7 +369,7 @@ if ENGINE == 'theano':
                     ('npy_float64', '4.656612873077392578125e-10')))
 
         def c_code_cache_version(self):
-            return (10, 'dA-fast', 1)
+            return (10, 'dA-fast', _source_hash(self.c_support_code()))
 
     @local_optimizer([T.Sum])
     def local_cross_entropy_rows(node):

@@ -87,6 +87,7 @@ def test_the_tutorial_cost_is_recognised_and_nothing_else():
         other = T.matrix()
         for wrong in (x * T.log(z) + (1 - x) * T.log(z),
                       x * T.log(z) + (2 - x) * T.log(1 - z),
+                      x * T.log(z) + (1 - x) * T.log(2 - z),
                       x * T.log(z) + (1 - other) * T.log(1 - z),
                       x * T.log(z) + (1 - x) * T.log(1 - sigmoid(other)),
                       x * T.log(T.tanh(a)) + (1 - x) * T.log(1 - z)):
