@@ -12,7 +12,7 @@ motivated them is in ``bench/README.md``.
   step.  Here it is ``log1p(exp(-|a|)) + (1 - x) * max(a, 0) + x * max(-a, 0)``
   (one exp and one log1p, no cancellation) with float32 polynomials the
   compiler vectorises, summed in float64 as Theano does.  Each pixel's term
-  is within 2 units in the last place (ulp) of the C library's.  Only the
+  is within 2 units in the last place (ulp) of the exact value.  Only the
   cost that is returned is computed this way: the gradient is still Theano's
   own ``T.grad`` of the tutorial's cost, so the weights are exactly the
   same.
@@ -23,7 +23,9 @@ motivated them is in ``bench/README.md``.
 
 The cost kernel is float32 only (float64 graphs keep Theano's own); the
 random numbers are the same in any precision.  Both are for Theano on a CPU;
-PyTensor and GPU graphs are left alone.
+PyTensor and GPU graphs are left alone.  To turn both off (Theano's own
+kernels, and its costs bit for bit):
+``THEANO_FLAGS=optimizer_excluding=dA_fast``.
 """
 import hashlib
 
@@ -195,6 +197,7 @@ void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample,
     free(cols);
 }
 """
+
 
 def _source_hash(text):
     """A short hash of C source, for the compile cache's key."""
