@@ -43,7 +43,7 @@ _OTHER_LIB_DIRS = ('/opt/homebrew/lib', '/usr/local/opt/openblas/lib')
 
 FALLBACK_NOTICE = (
     'theano_setup: no OpenBLAS found, so Theano uses its slower NumPy BLAS '
-    'fallback (an epoch of dA.py is 3 to 6x slower). For speed install one '
+    'fallback (an epoch of dA.py is about 9x slower). For speed install one '
     '(pip install scipy-openblas32, or on Debian/Ubuntu apt-get install '
     'libopenblas-dev) or set blas.ldflags in THEANO_FLAGS.'
 )
