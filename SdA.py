@@ -18,7 +18,8 @@ import timeit
 
 import numpy
 
-from backend import RandomStreams, T, sigmoid, theano
+from backend import (FLOATX_HELP, RandomStreams, T, script_floatx, sigmoid,
+                     theano)
 
 from logistic_sgd import LogisticRegression, early_stopping, load_data
 from mlp import HiddenLayer
@@ -437,11 +438,12 @@ test_SdA.__test__ = False
 
 
 def main(argv=None):
-    """Parse the command line and run ``test_SdA`` (defaults: the tutorial's).
+    """Parse the command line and run ``test_SdA`` (defaults: the tutorial's),
+    in float32 unless the user set floatX (``backend.script_floatx``).
     """
     parser = argparse.ArgumentParser(
         description='Pretrain a stacked denoising autoencoder on MNIST, '
-                    'then finetune it as a classifier.')
+                    'then finetune it as a classifier.', epilog=FLOATX_HELP)
     parser.add_argument('--hidden-layers', type=int, nargs='+',
                         default=[1000, 1000, 1000], metavar='SIZE',
                         help='units per hidden layer (default 1000 1000 1000)')
@@ -469,13 +471,15 @@ def main(argv=None):
                              '(default 89677)')
     args = parser.parse_args(argv)
     try:
-        test_SdA(finetune_lr=args.finetune_lr,
-                 pretraining_epochs=args.pretraining_epochs,
-                 pretrain_lr=args.pretrain_lr,
-                 training_epochs=args.training_epochs,
-                 dataset=args.dataset, batch_size=args.batch_size,
-                 hidden_layers_sizes=args.hidden_layers,
-                 corruption_levels=args.corruption_levels, seed=args.seed)
+        with script_floatx():
+            test_SdA(finetune_lr=args.finetune_lr,
+                     pretraining_epochs=args.pretraining_epochs,
+                     pretrain_lr=args.pretrain_lr,
+                     training_epochs=args.training_epochs,
+                     dataset=args.dataset, batch_size=args.batch_size,
+                     hidden_layers_sizes=args.hidden_layers,
+                     corruption_levels=args.corruption_levels,
+                     seed=args.seed)
     except (ValueError, FloatingPointError) as e:  # incl. DataError
         parser.exit(2, 'error: %s\n' % e)
 

@@ -5,9 +5,10 @@ Every module of the project takes its engine from here::
 
     from backend import theano, T, RandomStreams, sigmoid
 
-so the code reads the same on both.  Theano is used when it is installed,
-otherwise PyTensor; the environment variable ``DA_BACKEND=theano`` or
-``DA_BACKEND=pytensor`` forces one.  ``theano`` is the engine's top module
+so the code reads the same on both.  The project's install brings Theano
+on Python <= 3.11 and PyTensor on 3.12 and later (``choose_engine`` says
+which is used when both are there); the environment variable
+``DA_BACKEND=theano`` or ``DA_BACKEND=pytensor`` forces one.  ``theano`` is the engine's top module
 (``pytensor`` under PyTensor), ``T`` its ``tensor`` module.
 
 The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
@@ -16,36 +17,73 @@ supplies a BLAS default that they override.
 """
 import importlib.util
 import os
+import sys
 import warnings
 
+import theano_setup
+
 ENGINES = ('theano', 'pytensor')
+# Theano 1.0.5 imports distutils, which Python 3.12 removed
+THEANO_PYTHONS = (3, 12)
 
 
-def choose_engine(environ=None):
+def choose_engine(environ=None, version=None):
     """Return 'theano' or 'pytensor' per ``DA_BACKEND`` and what is installed.
+
+    Without ``DA_BACKEND``: the engine the user's script already imported
+    (``import theano`` first, as the tutorials do), else PyTensor when it
+    is installed, else Theano.  The project's install brings Theano on
+    Python <= 3.11 and PyTensor on 3.12 and later; PyTensor next to Theano
+    on 3.11 is there because it was asked for (``pip install -e
+    '.[pytensor]'``), so it is used.
+
+    :type environ: dict or None
+    :param environ: the environment to read (``os.environ`` when None)
+
+    :type version: tuple or None
+    :param version: the Python version (``sys.version_info`` when None)
 
     :raises ImportError: naming the engine asked for, or both, and how to
                          install them
     """
     environ = os.environ if environ is None else environ
+    version = tuple(sys.version_info if version is None else version)
     forced = environ.get('DA_BACKEND', '').strip().lower()
     if forced and forced not in ENGINES:
         raise ImportError("DA_BACKEND must be 'theano' or 'pytensor', got %r"
                           % environ['DA_BACKEND'])
-    for name in [forced] if forced else ENGINES:
+    python = '%d.%d' % version[:2]
+    if forced == 'theano' and version[:2] >= THEANO_PYTHONS:
+        raise ImportError(
+            'DA_BACKEND=theano: Theano 1.0.5 runs on Python 3.11 or older, '
+            'this is Python %s. Unset DA_BACKEND to use PyTensor, or run '
+            'with a Python 3.11 (README.md, "Theano or PyTensor").' % python)
+    imported = [name for name in ENGINES if name in sys.modules]
+    if forced:
+        candidates = [forced]
+    elif len(imported) == 1:
+        candidates = imported
+    elif version[:2] < THEANO_PYTHONS:
+        candidates = ['pytensor', 'theano']
+    else:
+        candidates = ['pytensor']
+    for name in candidates:
         if importlib.util.find_spec(name) is not None:
             return name
+    if forced:
+        raise ImportError('DA_BACKEND=%s, but %s is not installed: pip '
+                          'install -e ".[%s]" (see README.md)'
+                          % (forced, theano_setup.ENGINE_NAMES[forced],
+                             forced))
     raise ImportError(
-        '%s is not installed: pip install -e ".[%s]" (see README.md)'
-        % (forced, forced) if forced else
-        'neither Theano nor PyTensor is installed: pip install -e '
-        '".[theano]" (Python <= 3.11, NumPy < 1.24) or ".[pytensor]"')
+        'no engine installed for this Python (%s): pip install -e . brings '
+        'the right one (Theano on Python <= 3.11, PyTensor on 3.12 and '
+        'later; see README.md)' % python)
 
 
 ENGINE = choose_engine()
 
 if ENGINE == 'theano':
-    import theano_setup
     theano_setup.import_engine('theano')
     import theano
     import theano.tensor as T
@@ -62,7 +100,6 @@ if ENGINE == 'theano':
         """The BLAS link flags the engine uses."""
         return theano.config.blas.ldflags
 else:
-    import theano_setup
     theano_setup.import_engine('pytensor')
     import pytensor as theano
     import pytensor.tensor as T
@@ -104,3 +141,15 @@ else:
             """Symbolic uniform draws of shape ``size``."""
             dtype = dtype or theano.config.floatX
             return self.stream.uniform(low, high, size=size).astype(dtype)
+
+
+FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'
+               % (FLAGS_VAR, '.theanorc' if ENGINE == 'theano'
+                  else '.pytensorrc'))
+
+
+def script_floatx():
+    """``with script_floatx():`` runs a command-line script in float32,
+    unless the user set floatX in the engine's flags or rc file (see
+    ``theano_setup.floatx_default``)."""
+    return theano_setup.floatx_default(theano.config, ENGINE)

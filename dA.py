@@ -42,8 +42,8 @@ import numpy
 from PIL import Image
 from tqdm import tqdm
 
-from backend import (DEVICE, ENGINE, RandomStreams, T, Variable,
-                     blas_ldflags, sigmoid, theano)
+from backend import (DEVICE, ENGINE, FLOATX_HELP, RandomStreams, T,
+                     Variable, blas_ldflags, script_floatx, sigmoid, theano)
 
 import fast_ops
 from logistic_sgd import load_data, train_logistic_regression
@@ -839,11 +839,13 @@ test_dA.__test__ = False
 
 
 def main(argv=None):
-    """Parse the command line and run ``test_dA`` (defaults: the tutorial's).
+    """Parse the command line and run ``test_dA`` (defaults: the tutorial's),
+    in float32 unless the user set floatX (``backend.script_floatx``).
     """
     parser = argparse.ArgumentParser(
         description='Train the tutorial\'s denoising autoencoders on MNIST '
-                    'and save their filters, models, pictures and metrics.')
+                    'and save their filters, models, pictures and metrics.',
+        epilog=FLOATX_HELP)
     parser.add_argument('--epochs', type=int, default=15,
                         help='training epochs per model (default 15)')
     parser.add_argument('--learning-rate', type=float, default=0.1,
@@ -873,15 +875,17 @@ def main(argv=None):
                              'print the errors')
     args = parser.parse_args(argv)
     try:
-        if args.probe:
-            probe(args.output_folder, args.dataset)
-            return
-        test_dA(learning_rate=args.learning_rate,
-                training_epochs=args.epochs, dataset=args.dataset,
-                batch_size=args.batch_size, output_folder=args.output_folder,
-                n_hidden=args.n_hidden,
-                corruption_levels=args.corruption_levels, seed=args.seed,
-                filters_every=args.filters_every)
+        with script_floatx():
+            if args.probe:
+                probe(args.output_folder, args.dataset)
+                return
+            test_dA(learning_rate=args.learning_rate,
+                    training_epochs=args.epochs, dataset=args.dataset,
+                    batch_size=args.batch_size,
+                    output_folder=args.output_folder,
+                    n_hidden=args.n_hidden,
+                    corruption_levels=args.corruption_levels,
+                    seed=args.seed, filters_every=args.filters_every)
     except (ValueError, FloatingPointError) as e:  # incl. DataError
         parser.exit(2, 'error: %s\n' % e)
 

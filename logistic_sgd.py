@@ -26,7 +26,7 @@ import urllib.request
 
 import numpy
 
-from backend import T, softmax, theano
+from backend import FLOATX_HELP, T, script_floatx, softmax, theano
 
 from utils import atomic_write, check_int, check_number
 
@@ -629,8 +629,10 @@ def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):
 
 
 def main(argv=None):
-    """Command line: train (the tutorial's defaults) or predict."""
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    """Command line: train (the tutorial's defaults) or predict, in float32
+    unless the user set floatX (``backend.script_floatx``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                     epilog=FLOATX_HELP)
     parser.add_argument('--learning-rate', type=float, default=0.13)
     parser.add_argument('--epochs', type=int, default=1000,
                         help='most epochs to run (early stopping may end '
@@ -643,11 +645,13 @@ def main(argv=None):
                         help='classify test images with the saved model')
     args = parser.parse_args(argv)
     try:
-        if args.predict:
-            predict(args.dataset, args.model)
-        else:
-            sgd_optimization_mnist(args.learning_rate, args.epochs,
-                                   args.dataset, args.batch_size, args.model)
+        with script_floatx():
+            if args.predict:
+                predict(args.dataset, args.model)
+            else:
+                sgd_optimization_mnist(args.learning_rate, args.epochs,
+                                       args.dataset, args.batch_size,
+                                       args.model)
     except (ValueError, OSError) as e:  # DataError is a ValueError
         parser.exit(2, 'error: %s\n' % e)
 

@@ -1,8 +1,6 @@
-"""Make Theano 1.0.5 importable on today's Python, with fast BLAS by default
-(for PyTensor too).
-
-``backend.py`` calls ``import_engine('theano')`` (or ``'pytensor'``) before
-the engine is first imported; nothing happens on importing this module.
+"""The engine's settings: make Theano 1.0.5 importable on today's Python, with
+a fast BLAS by default (PyTensor too), wherever the engine is first imported
+from.
 
 Why it exists: on Python 3.11 with NumPy 1.23, Theano 1.0.5 crashes at import
 while guessing its BLAS link flags (``numpy.distutils.__config__`` no longer
@@ -12,24 +10,27 @@ module supplies that one setting, and only as a default:
 * if the user set ``blas.ldflags`` in ``THEANO_FLAGS`` or in a ``.theanorc``
   file (``THEANORC``), nothing is changed (PyTensor: ``blas__ldflags`` in
   ``PYTENSOR_FLAGS`` or ``.pytensorrc``);
-* otherwise the OpenBLAS of the ``scipy-openblas32`` wheel is used when it
-  is installed (the ``theano`` extra brings it; see ``pypi_openblas_ldflags``),
-  else ``-lopenblas`` when a system OpenBLAS can be linked (Debian:
-  ``apt-get install libopenblas-dev``), else the empty string, which makes
-  Theano fall back to NumPy's BLAS (slower; one notice is printed).
+* otherwise the OpenBLAS of the ``scipy-openblas32`` wheel is used (the
+  project installs it; see ``pypi_openblas_ldflags``), else ``-lopenblas``
+  when a system OpenBLAS can be linked, else the empty string, which makes
+  the engine fall back to NumPy's BLAS (slower; one notice is printed).
 
-All other Theano settings stay exactly as the user gave them.  The flag is
-passed to Theano through ``THEANO_FLAGS`` for the duration of the import only;
-the environment is restored afterwards so child processes see the user's own.
-PyTensor guesses no BLAS at all with today's NumPy, so it gets the same
-default.
+The flag is passed to the engine through its flags variable while the engine
+is imported, and the environment is restored right after, so child processes
+see the user's own.  All other settings stay as the user gave them.
+
+When is that?  ``EngineImportHook``, a finder on ``sys.meta_path``, does it
+at the engine's own import, wherever that happens: in ``backend.py``
+(``import_engine``), or in a user's script that starts, as the tutorials
+do, with ``import theano``.  For the latter, the package build ships
+``dA-tutorial.pth`` (setup.py), which Python runs at start-up: its finder
+only compares names until an engine is imported, then imports this module
+and hands over to ``EngineImportHook``.
+
+``python dA.py`` (and the other scripts) also train in float32 unless the
+user set ``floatX``: see ``floatx_default``.
 """
-import configparser
-import importlib
-import importlib.util
-import logging
 import os
-import re
 import sys
 
 # Where linkers look for a shared library, in addition to the interpreter's
@@ -42,10 +43,10 @@ _SYSTEM_LIB_DIRS = (
 _OTHER_LIB_DIRS = ('/opt/homebrew/lib', '/usr/local/opt/openblas/lib')
 
 FALLBACK_NOTICE = (
-    'theano_setup: no OpenBLAS found, so Theano uses its slower NumPy BLAS '
-    'fallback (an epoch of dA.py is about 9x slower). For speed install one '
-    '(pip install scipy-openblas32, or on Debian/Ubuntu apt-get install '
-    'libopenblas-dev) or set blas.ldflags in THEANO_FLAGS.'
+    'theano_setup: no OpenBLAS found, so %(Engine)s uses its slower NumPy '
+    'BLAS fallback (an epoch of dA.py is about 9x slower). For speed install '
+    'one (pip install scipy-openblas32, or on Debian/Ubuntu apt-get install '
+    'libopenblas-dev) or set %(key)s in %(flags)s or %(rc)s.'
 )
 
 # The BLAS functions that Theano's and PyTensor's C code call by name
@@ -55,14 +56,49 @@ BLAS_NAMES = ('sgemm_', 'dgemm_', 'sgemv_', 'dgemv_', 'sger_', 'dger_',
               'openblas_get_num_threads')
 
 
-# per engine: flags variable, rc-file variable and default, key names,
-# and the logger of the engine's own fallback warning
+# per engine: flags variable, rc-file variable and default, key names of
+# the BLAS flags, and the logger of the engine's own fallback warning
 ENGINES = {
     'theano': ('THEANO_FLAGS', 'THEANORC', '~/.theanorc',
                ('blas.ldflags',), 'theano.tensor.blas'),
     'pytensor': ('PYTENSOR_FLAGS', 'PYTENSORRC', '~/.pytensorrc',
                  ('blas__ldflags', 'blas.ldflags'), 'pytensor.tensor.blas'),
 }
+ENGINE_NAMES = {'theano': 'Theano', 'pytensor': 'PyTensor'}
+
+
+def user_setting(name, environ=None, engine='theano'):
+    """Return True when the user set the engine's option ``name`` in its
+    flags variable or in one of its rc files.
+
+    :type name: str
+    :param name: ``'floatX'`` (section ``global``) or ``'section.option'``
+                 such as ``'blas.ldflags'``; PyTensor's ``blas__ldflags``
+                 spelling is recognised too
+
+    :type environ: dict or None
+    :param environ: the environment to read (``os.environ`` when None)
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
+    """
+    environ = os.environ if environ is None else environ
+    flags_var, rc_var, rc_default = ENGINES[engine][:3]
+    keys = {name, name.replace('.', '__')}
+    for item in environ.get(flags_var, '').split(','):
+        if item.split('=', 1)[0].strip() in keys:
+            return True
+    section, option = name.split('.', 1) if '.' in name else ('global', name)
+    # Same file list and precedence as the engine's configparser.
+    import configparser
+    rc_files = [os.path.expanduser(p) for p in
+                environ.get(rc_var, rc_default).split(os.pathsep)]
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(rc_files)
+    except configparser.Error:
+        return False  # the engine itself will report a broken rc file
+    return parser.has_option(section, option)
 
 
 def user_blas_ldflags_set(environ=None, engine='theano'):
@@ -74,20 +110,7 @@ def user_blas_ldflags_set(environ=None, engine='theano'):
     :type engine: str
     :param engine: 'theano' or 'pytensor'
     """
-    environ = os.environ if environ is None else environ
-    flags_var, rc_var, rc_default, keys, _ = ENGINES[engine]
-    for item in environ.get(flags_var, '').split(','):
-        if item.split('=', 1)[0].strip() in keys:
-            return True
-    # Same file list and precedence as the engine's configparser.
-    rc_files = [os.path.expanduser(p) for p in
-                environ.get(rc_var, rc_default).split(os.pathsep)]
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(rc_files)
-    except configparser.Error:
-        return False  # the engine itself will report a broken rc file
-    return parser.has_option('blas', 'ldflags')
+    return user_setting('blas.ldflags', environ, engine)
 
 
 def find_openblas(lib_dirs=None):
@@ -117,6 +140,8 @@ def pypi_openblas_ldflags():
     the flags rename the few that Theano calls with ``-D`` (compile flags,
     which Theano passes to its BLAS ops).
     """
+    import importlib.util
+    import re
     if importlib.util.find_spec('scipy_openblas32') is None:
         return None
     import scipy_openblas32
@@ -146,31 +171,130 @@ def default_blas_ldflags():
     return '-L%s -lopenblas' % folder
 
 
-def import_engine(engine='theano'):
-    """Import the engine with its BLAS flags defaulted, then restore the
-    environment.  Does nothing to an engine already imported, or when the
-    user set the flags.
+class engine_defaults(object):
+    """Within this block (``with engine_defaults(engine):``), the engine's
+    flags variable carries the BLAS default, unless the user set the BLAS
+    flags; the variable is restored afterwards.  The engine reads its flags
+    when it is imported.
 
     :type engine: str
     :param engine: 'theano' or 'pytensor'
     """
-    flags_var, _, _, keys, logger = ENGINES[engine]
-    if engine in sys.modules or user_blas_ldflags_set(engine=engine):
-        importlib.import_module(engine)  # user's own configuration
-        return
-    ldflags = default_blas_ldflags()
-    if not ldflags:
-        print(FALLBACK_NOTICE.replace('THEANO_FLAGS', flags_var),
-              file=sys.stderr)
-        # the engine would print its own warning too; ours already says it
-        logging.getLogger(logger).setLevel(logging.ERROR)
-    old = os.environ.get(flags_var)
-    # Ours goes first: for a repeated key the engine keeps the last value.
-    os.environ[flags_var] = '%s=%s,%s' % (keys[0], ldflags, old or '')
-    try:
-        importlib.import_module(engine)
-    finally:
-        if old is None:
-            del os.environ[flags_var]
-        else:
-            os.environ[flags_var] = old
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.saved = None     # (variable, its old value) while changed
+
+    def __enter__(self):
+        flags_var, rc_var, rc_default, keys, logger = ENGINES[self.engine]
+        if user_blas_ldflags_set(engine=self.engine):
+            return self       # the user's own configuration
+        ldflags = default_blas_ldflags()
+        if not ldflags:
+            print(FALLBACK_NOTICE % dict(
+                Engine=ENGINE_NAMES[self.engine], key=keys[0],
+                flags=flags_var, rc=os.path.basename(rc_default)),
+                file=sys.stderr)
+            # the engine would print its own warning too; ours says it
+            import logging
+            logging.getLogger(logger).setLevel(logging.ERROR)
+        self.saved = (flags_var, os.environ.get(flags_var))
+        os.environ[flags_var] = '%s=%s,%s' % (keys[0], ldflags,
+                                              self.saved[1] or '')
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.saved is not None:
+            flags_var, old = self.saved
+            if old is None:
+                del os.environ[flags_var]
+            else:
+                os.environ[flags_var] = old
+            self.saved = None
+
+
+class EngineImportHook(object):
+    """A ``sys.meta_path`` finder: when ``theano`` or ``pytensor`` itself is
+    imported, its module runs inside ``engine_defaults``.  Any other import
+    costs one set lookup."""
+
+    # names being looked up by the other finders; shared, since the .pth's
+    # finder holds an instance of its own
+    _finding = set()
+
+    def find_spec(self, fullname, path=None, target=None):
+        """The engine's own spec, its loader wrapped; None for the rest."""
+        if fullname not in ENGINES or fullname in self._finding:
+            return None
+        import importlib.util
+        self._finding.add(fullname)   # let the other finders answer
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._finding.discard(fullname)
+        if spec is None or not hasattr(spec.loader, 'exec_module'):
+            return None
+        exec_module = spec.loader.exec_module
+
+        def exec_with_defaults(module):
+            with engine_defaults(fullname):
+                exec_module(module)
+        spec.loader.exec_module = exec_with_defaults
+        return spec
+
+
+def install_import_hook():
+    """Put ``EngineImportHook`` first on ``sys.meta_path`` (once).
+
+    ``import_engine`` calls it; in an installed project the finder of
+    ``dA-tutorial.pth`` (setup.py) also runs ``EngineImportHook``, at the
+    engine's first import from anywhere.
+    """
+    if not any(isinstance(f, EngineImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, EngineImportHook())
+
+
+def import_engine(engine='theano'):
+    """Import and return the engine, with its BLAS flags defaulted (an
+    engine imported before keeps the flags it was imported with).
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
+    """
+    import importlib
+    install_import_hook()
+    return importlib.import_module(engine)
+
+
+class floatx_default(object):
+    """Within this block (``with floatx_default(config, engine):``)
+    ``config.floatX`` is ``value``, unless the user set floatX in the
+    engine's flags or rc file; it is restored afterwards.
+
+    The command-line scripts train in float32 this way: the tutorial's
+    numbers to 7 digits, twice as fast as float64, and what a GPU needs.
+
+    :type config: the engine's ``config`` object
+    :param config: ``theano.config`` or ``pytensor.config``
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
+
+    :type value: str
+    :param value: the default, 'float32' or 'float64'
+    """
+
+    def __init__(self, config, engine, value='float32'):
+        self.config, self.engine, self.value = config, engine, value
+        self.old = None
+
+    def __enter__(self):
+        if not user_setting('floatX', engine=self.engine):
+            self.old = self.config.floatX
+            self.config.floatX = self.value
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.old is not None:
+            self.config.floatX = self.old
+            self.old = None

@@ -18,19 +18,25 @@ from conftest import REPO
 FLAGS = backend.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
 RC = theano_setup.ENGINES[backend.ENGINE][1]  # THEANORC / PYTENSORRC
 LDFLAGS = theano_setup.ENGINES[backend.ENGINE][3][0]
+RC_NAME = '.theanorc' if backend.ENGINE == 'theano' else '.pytensorrc'
 
 
-def run_python(code, tmp_path, **env_changes):
-    """Run ``python -c code`` in tmp_path with the given environment."""
+def run_env(**env_changes):
+    """The environment of a fresh interpreter: no engine flags of the
+    caller's, the suite's engine, and ``env_changes``."""
     env = dict(os.environ)
     for var in ('THEANO_FLAGS', 'THEANORC', 'PYTENSOR_FLAGS', 'PYTENSORRC'):
         env.pop(var, None)
     env['DA_BACKEND'] = backend.ENGINE
-    for key, value in env_changes.items():
-        env[key] = value
+    env.update(env_changes)
+    return env
+
+
+def run_python(code, tmp_path, **env_changes):
+    """Run ``python -c code`` in tmp_path with the given environment."""
     return subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
-                          env=env, capture_output=True, text=True,
-                          timeout=600)
+                          env=run_env(**env_changes), capture_output=True,
+                          text=True, timeout=600)
 
 
 SHOW = ('import os; from dA import dA; import backend; '
@@ -105,8 +111,9 @@ def test_pypi_openblas_flags_name_real_symbols():
 
 
 def test_no_pypi_openblas(monkeypatch):
-    real = theano_setup.importlib.util.find_spec
-    monkeypatch.setattr(theano_setup.importlib.util, 'find_spec',
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
                         lambda name, *a: None if name == 'scipy_openblas32'
                         else real(name, *a))
     assert theano_setup.pypi_openblas_ldflags() is None
@@ -136,6 +143,10 @@ def test_fallback_notice_when_no_openblas(tmp_path):
     assert r.stdout.strip() == "''"
     assert r.stderr.count('no OpenBLAS found') == 1
     assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
+    # the notice names the engine in use, its flags and its rc file
+    name = theano_setup.ENGINE_NAMES[backend.ENGINE]
+    assert 'so %s uses its slower NumPy BLAS fallback' % name in r.stderr
+    assert 'set %s in %s or %s' % (LDFLAGS, FLAGS, RC_NAME) in r.stderr
 
 
 def test_backend_choice_and_errors(tmp_path):
@@ -145,6 +156,35 @@ def test_backend_choice_and_errors(tmp_path):
         backend.choose_engine({'DA_BACKEND': 'tensorflow'})
     r = run_python('import dA', tmp_path, DA_BACKEND='nonsense')
     assert r.returncode != 0 and "must be 'theano' or 'pytensor'" in r.stderr
+    # Theano 1.0.5 cannot run on Python 3.12: asking for it there says so
+    with pytest.raises(ImportError, match='Theano 1.0.5 runs on Python 3.11 '
+                       'or older, this is Python 3.12'):
+        backend.choose_engine({'DA_BACKEND': 'theano'}, version=(3, 12, 1))
+
+
+def test_backend_default_engine(monkeypatch):
+    """Without DA_BACKEND: the engine a script imported already, else
+    PyTensor where installed, else Theano (never on Python >= 3.12)."""
+    installed = {'theano'}
+    monkeypatch.setattr(backend.importlib.util, 'find_spec',
+                        lambda name: object() if name in installed else None)
+    for engine in backend.ENGINES:
+        monkeypatch.delitem(sys.modules, engine, raising=False)
+    assert backend.choose_engine({}, version=(3, 11)) == 'theano'
+    with pytest.raises(ImportError, match=r'Python \(3.13\).*PyTensor on '
+                       '3.12 and later'):
+        backend.choose_engine({}, version=(3, 13))
+    installed.add('pytensor')        # pip install -e '.[pytensor]' on 3.11
+    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
+    assert backend.choose_engine({}, version=(3, 13)) == 'pytensor'
+    assert backend.choose_engine({'DA_BACKEND': 'Theano'},
+                                 version=(3, 11)) == 'theano'
+    monkeypatch.setitem(sys.modules, 'theano', object())   # import theano
+    assert backend.choose_engine({}, version=(3, 11)) == 'theano'
+    installed.discard('pytensor')
+    with pytest.raises(ImportError, match='DA_BACKEND=pytensor, but '
+                       'PyTensor is not installed'):
+        backend.choose_engine({'DA_BACKEND': 'pytensor'}, version=(3, 11))
 
 
 FLOAT32_RUN = '''
@@ -173,3 +213,55 @@ def test_graphs_are_float32_clean(tmp_path):
     assert 'Training epoch 0, cost' in r.stdout
     assert 'Optimization complete' in r.stdout
     assert (tmp_path / 'plots' / 'filters_corruption_30.png').exists()
+
+
+def test_user_setting_floatx(tmp_path):
+    none = str(tmp_path / 'missing_rc')
+    for engine, flags_var, rc_var in (('theano', 'THEANO_FLAGS', 'THEANORC'),
+                                      ('pytensor', 'PYTENSOR_FLAGS',
+                                       'PYTENSORRC')):
+        assert theano_setup.user_setting(
+            'floatX', {flags_var: 'device=cpu, floatX=float64',
+                       rc_var: none}, engine)
+        assert not theano_setup.user_setting(
+            'floatX', {flags_var: 'device=cpu', rc_var: none}, engine)
+        rc = tmp_path / 'rc'
+        rc.write_text('[global]\nfloatx = float64\n')   # any case, as engine
+        assert theano_setup.user_setting('floatX', {rc_var: str(rc)}, engine)
+        rc.write_text('[blas]\nfloatX = float64\n')     # wrong section
+        assert not theano_setup.user_setting('floatX', {rc_var: str(rc)},
+                                             engine)
+
+
+def test_script_floatx_default_and_restore(monkeypatch):
+    config = backend.theano.config
+    before = config.floatX
+    monkeypatch.setenv(FLAGS, 'floatX=float64')       # the user's wins
+    with backend.script_floatx():
+        assert config.floatX == before
+    monkeypatch.setenv(FLAGS, '')
+    monkeypatch.setenv(RC, os.devnull)
+    with backend.script_floatx():
+        assert config.floatX == 'float32'
+    assert config.floatX == before
+
+
+def test_dA_script_trains_in_float32_by_default(tmp_path, small_dataset):
+    """python dA.py, as README's first command runs it: float32 costs."""
+    out = tmp_path / 'plots'
+    r = subprocess.run(
+        [sys.executable, str(REPO / 'dA.py'), '--epochs', '1', '--n-hidden',
+         '20', '--corruption-levels', '0', '--dataset', small_dataset[0],
+         '--output-folder', str(out)], cwd=str(tmp_path),
+        env=dict(run_env(), **{RC: os.devnull}), capture_output=True,
+        text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    import json
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['versions']['floatX'] == 'float32'
+    printed = [l for l in r.stdout.splitlines() if l.startswith('Training')]
+    cost = printed[0].split()[-1]
+    # a float32 prints with at most 9 significant digits, a float64 with 17
+    assert len(cost.replace('.', '').lstrip('0')) <= 9, cost
+    assert float(cost) == pytest.approx(
+        metrics['runs'][0]['epoch_costs'][0], rel=1e-6)

@@ -1,0 +1,199 @@
+"""Scripts written the tutorial's way, in a fresh interpreter after the
+project's install: ``import theano`` first, then the project's modules.
+
+The project's install puts ``dA-tutorial.pth`` into site-packages
+(setup.py); its finder gives the engine the project's BLAS default at its
+own import, wherever that happens.  Without it Theano 1.0.5 crashes at
+``import theano`` on today's Python.
+"""
+import json
+import math
+import os
+import site
+import subprocess
+import sys
+from importlib import metadata
+
+import numpy
+import pytest
+
+import backend
+import npda
+import theano_setup
+from conftest import small_dataset_file
+from test_setup import FLAGS, LDFLAGS, RC, run_python
+
+ENGINE = backend.ENGINE
+
+# the installed one (the checkout's own dA_tutorial.egg-info is on sys.path
+# too, when tests run from it)
+DIST = next(iter(metadata.distributions(name='dA-tutorial',
+                                        path=site.getsitepackages())), None)
+installed = pytest.mark.skipif(
+    DIST is None, reason='the project is not installed in this Python '
+    "(pip install -e '.[test]', as README says)")
+
+
+@installed
+def test_install_ships_the_pth_file():
+    pth = [f for f in DIST.files if f.name == 'dA-tutorial.pth']
+    assert len(pth) == 1, DIST.files
+    path = pth[0].locate()
+    assert os.path.isfile(path)
+    # in a folder whose .pth files Python reads at start-up
+    assert os.path.dirname(os.path.realpath(path)) in [
+        os.path.realpath(d) for d in site.getsitepackages()]
+
+
+@installed
+def test_processes_that_import_no_engine_import_nothing_of_ours(tmp_path):
+    r = run_python('import sys; print(sorted(m for m in sys.modules if m in '
+                   '("theano_setup", "backend", "theano", "pytensor"))); '
+                   'print([type(f).__name__ for f in sys.meta_path])',
+                   tmp_path)
+    assert r.returncode == 0, r.stderr
+    imported, finders = r.stdout.splitlines()
+    assert imported == '[]'
+    assert 'dA_tutorial_engine_hook' in finders
+
+
+ENGINE_FIRST = ('import {e}, {e}.tensor as T; from dA import dA; '
+                'print(repr({e}.config.{key}))').format(
+                    e=ENGINE, key=LDFLAGS.replace('.', '__')
+                    if ENGINE == 'pytensor' else LDFLAGS)
+
+
+@installed
+def test_engine_imported_first_gets_the_blas_default(tmp_path):
+    r = run_python(ENGINE_FIRST, tmp_path)   # from another folder
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == repr(theano_setup.default_blas_ldflags())
+    assert theano_setup.default_blas_ldflags()   # the wheel is installed
+
+
+@installed
+def test_engine_imported_first_keeps_the_users_blas_flags(tmp_path):
+    r = run_python(ENGINE_FIRST, tmp_path, **{FLAGS: LDFLAGS + '='})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "''"
+    rc = tmp_path / 'rc'
+    rc.write_text('[blas]\nldflags = -lblas_of_my_own\n')
+    code = ENGINE_FIRST.replace('; from dA import dA', '')
+    r = run_python(code, tmp_path, **{RC: str(rc)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "'-lblas_of_my_own'"
+
+
+# The tutorial series' way: theano first, then the tutorials' modules; a
+# layer of SdA.py (a sigmoid layer and a dA sharing its W and b, a logistic
+# regression on top), pretrained and finetuned for a few minibatches.
+CLIENT = '''
+import json
+import sys
+
+import numpy
+
+import theano
+import theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams
+
+from dA import dA
+from mlp import HiddenLayer
+from logistic_sgd import LogisticRegression, load_data
+
+dataset, out = sys.argv[1:]
+datasets = load_data(dataset)
+train_set_x, train_set_y = datasets[0]
+batch_size = 20
+n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
+
+numpy_rng = numpy.random.RandomState(89677)
+theano_rng = MRG_RandomStreams(numpy_rng.randint(2 ** 30))
+x = T.matrix('x')
+y = T.ivector('y')
+sigmoid_layer = HiddenLayer(rng=numpy_rng, input=x, n_in=28 * 28, n_out=50,
+                            activation=T.nnet.sigmoid)
+dA_layer = dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=x,
+              n_visible=28 * 28, n_hidden=50, W=sigmoid_layer.W,
+              bhid=sigmoid_layer.b)
+logLayer = LogisticRegression(input=sigmoid_layer.output, n_in=50, n_out=10)
+
+index = T.lscalar('index')
+corruption_level = T.scalar('corruption')
+learning_rate = T.scalar('lr')
+batch_begin = index * batch_size
+batch_end = batch_begin + batch_size
+cost, updates = dA_layer.get_cost_updates(corruption_level, learning_rate)
+pretrain_fn = theano.function(
+    inputs=[
+        index,
+        theano.In(corruption_level, value=0.2),
+        theano.In(learning_rate, value=0.1)
+    ],
+    outputs=cost,
+    updates=updates,
+    givens={x: train_set_x[batch_begin: batch_end]}
+)
+numpy.savez(out + '/initial.npz', W=dA_layer.W.get_value(),
+            b=dA_layer.b.get_value(), b_prime=dA_layer.b_prime.get_value())
+
+first = float(pretrain_fn(index=0, corruption=0., lr=0.1))
+pretraining = []
+for epoch in range(3):
+    c = []
+    for batch_index in range(n_train_batches):
+        c.append(pretrain_fn(batch_index))      # the In defaults
+    pretraining.append(float(numpy.mean(c)))
+
+params = sigmoid_layer.params + logLayer.params
+finetune_cost = logLayer.negative_log_likelihood(y)
+gparams = T.grad(finetune_cost, params)
+updates = [(param, param - gparam * 0.1)
+           for param, gparam in zip(params, gparams)]
+train_fn = theano.function(
+    inputs=[index], outputs=finetune_cost, updates=updates,
+    givens={x: train_set_x[index * batch_size: (index + 1) * batch_size],
+            y: train_set_y[index * batch_size: (index + 1) * batch_size]})
+errors = theano.function(
+    [], logLayer.errors(y), givens={x: train_set_x, y: train_set_y})
+
+error_before = float(errors())
+finetuning = []
+for epoch in range(3):
+    finetuning.append([float(train_fn(i)) for i in range(n_train_batches)])
+print(json.dumps({'first': first, 'pretraining': pretraining,
+                  'finetuning': finetuning, 'error_before': error_before,
+                  'error_after': float(errors()),
+                  'ldflags': theano.config.blas.ldflags}))
+'''
+
+
+@installed
+@pytest.mark.skipif(ENGINE != 'theano', reason='a script written the '
+                    "tutorial's way imports theano (Theano 1.0.5, Python "
+                    '<= 3.11); this suite runs on PyTensor')
+def test_tutorial_style_sda_script(tmp_path):
+    dataset = small_dataset_file(tmp_path)
+    script = tmp_path / 'my_sda.py'
+    script.write_text(CLIENT)
+    r = subprocess.run([sys.executable, str(script), dataset, str(tmp_path)],
+                       cwd=str(tmp_path), capture_output=True, text=True,
+                       timeout=600, env=dict(os.environ, **{RC: os.devnull,
+                                                            FLAGS: ''}))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert result['ldflags'] == theano_setup.default_blas_ldflags()
+    # the first pretraining step, without corruption, is the tutorial's
+    # cross-entropy of the initial weights (float64 here: no flags)
+    init = numpy.load(str(tmp_path / 'initial.npz'))
+    from logistic_sgd import read_dataset
+    x0 = read_dataset(dataset)[0][0][:20].astype('float64')
+    assert result['first'] == pytest.approx(
+        npda.cost(x0, init['W'], init['b'], init['b_prime']), rel=1e-9)
+    assert result['pretraining'][-1] < result['pretraining'][0]
+    # a zero-initialised logistic layer predicts 1/10 for every class
+    assert result['finetuning'][0][0] == pytest.approx(math.log(10),
+                                                       rel=1e-9)
+    means = [numpy.mean(epoch) for epoch in result['finetuning']]
+    assert means[-1] < means[0]
+    assert result['error_after'] < result['error_before']
