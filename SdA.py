@@ -18,8 +18,8 @@ import timeit
 
 import numpy
 
-from backend import (FLOATX_HELP, RandomStreams, T, script_floatx, sigmoid,
-                     theano)
+from backend import (FLOATX_HELP, DeviceError, RandomStreams, T, check_device,
+                     check_not_jax, script_floatx, sigmoid, theano)
 
 from logistic_sgd import LogisticRegression, early_stopping, load_data
 from mlp import HiddenLayer
@@ -338,6 +338,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     :returns: (best validation error, test error of that model), fractions
     """
     # everything that can be wrong is checked before minutes of training
+    check_not_jax('SdA.py')
     check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
                    training_epochs, batch_size, hidden_layers_sizes,
                    corruption_levels)
@@ -471,6 +472,7 @@ def main(argv=None):
                              '(default 89677)')
     args = parser.parse_args(argv)
     try:
+        check_device()    # before any output: a GPU asked for must start
         with script_floatx():
             test_SdA(finetune_lr=args.finetune_lr,
                      pretraining_epochs=args.pretraining_epochs,
@@ -480,7 +482,7 @@ def main(argv=None):
                      hidden_layers_sizes=args.hidden_layers,
                      corruption_levels=args.corruption_levels,
                      seed=args.seed)
-    except (ValueError, FloatingPointError) as e:  # incl. DataError
+    except (ValueError, FloatingPointError, DeviceError) as e:  # DataError too
         parser.exit(2, 'error: %s\n' % e)
 
 

@@ -15,6 +15,7 @@ The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 ``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; ``theano_setup.py`` only
 supplies a BLAS default that they override.
 """
+import importlib
 import importlib.util
 import os
 import sys
@@ -94,7 +95,6 @@ if ENGINE == 'theano':
     sigmoid = T.nnet.sigmoid
     softmax = T.nnet.softmax
     FLAGS_VAR = 'THEANO_FLAGS'
-    DEVICE = theano.config.device
 
     def blas_ldflags():
         """The BLAS link flags the engine uses."""
@@ -108,7 +108,6 @@ else:
     from pytensor.tensor.special import softmax as _softmax
     sigmoid = T.sigmoid
     FLAGS_VAR = 'PYTENSOR_FLAGS'
-    DEVICE = 'cpu'   # PyTensor's C and Numba back ends run on the CPU
 
     def blas_ldflags():
         """The BLAS link flags the engine uses."""
@@ -133,14 +132,92 @@ else:
 
         def binomial(self, size, n=1, p=0.5, dtype='int64'):
             """Symbolic binomial draws of shape ``size``, cast to ``dtype``.
+
+            For n=1, ``uniform < p``, as Theano's MRG_RandomStreams draws
+            them (and what JAX can compile without NumPyro).
             """
             p = T.cast(p, theano.config.floatX)
+            if n == 1:
+                return T.lt(self.uniform(size), p).astype(dtype)
             return self.stream.binomial(n=n, p=p, size=size).astype(dtype)
 
         def uniform(self, size, low=0., high=1., dtype=None):
             """Symbolic uniform draws of shape ``size``."""
             dtype = dtype or theano.config.floatX
-            return self.stream.uniform(low, high, size=size).astype(dtype)
+            return self.stream.uniform(low, high, size=size, dtype=dtype)
+
+
+def jax_mode(mode=None):
+    """True when functions compile for JAX (PyTensor's ``mode=JAX``).
+
+    JAX compiles a function for fixed shapes: it cannot slice a shared data
+    set at a symbolic minibatch index, so minibatches go in as inputs.
+
+    :type mode: str, Mode or None
+    :param mode: a compile mode (None: the default one, from the flags)
+    """
+    if ENGINE != 'pytensor':
+        return False
+    from pytensor.compile.mode import get_mode
+    # by name: the JAX linker's module imports JAX itself
+    return type(get_mode(mode).linker).__name__ == 'JAXLinker'
+
+
+def check_not_jax(what):
+    """Raise ValueError in JAX mode, naming ``what``: its functions slice
+    shared data sets at a symbolic minibatch index, which JAX cannot
+    compile (dA.py's training feeds minibatches as inputs instead)."""
+    if jax_mode():
+        raise ValueError(
+            "%s does not run in PyTensor's JAX mode (mode=JAX in %s): JAX "
+            'cannot slice the data set at a symbolic minibatch index. Run '
+            "it in PyTensor's default mode; dA.py's training runs in both."
+            % (what, FLAGS_VAR))
+
+
+def _device():
+    """Where the engine computes: Theano's device; for PyTensor, 'cpu', or
+    JAX's back end in JAX mode ('jax-gpu' on a GPU)."""
+    if ENGINE == 'theano':
+        return theano.config.device
+    if jax_mode():
+        import jax
+        return 'jax-' + jax.default_backend()
+    return 'cpu'    # PyTensor's C and Numba back ends run on the CPU
+
+
+DEVICE = _device()
+
+
+class DeviceError(RuntimeError):
+    """The GPU the user asked for could not be started."""
+
+
+def check_device():
+    """Raise DeviceError when the user asked Theano for a GPU and Theano
+    could not start it (Theano itself logs one ERROR and goes on, on the
+    CPU: minutes of training on the wrong device).
+
+    :raises DeviceError: with Theano's reason and how to fix it
+    """
+    if ENGINE != 'theano':
+        return
+    asked = [name for name in ('device', 'init_gpu_device')
+             if getattr(theano.config, name).startswith(('cuda', 'opencl'))]
+    if not asked:
+        return
+    if importlib.import_module('theano.gpuarray').pygpu_activated:
+        return
+    reasons = list(theano_setup.GPU_START_ERRORS)
+    if importlib.util.find_spec('pygpu') is None:
+        reasons.append('pygpu is not installed in this Python (%s)'
+                       % sys.prefix)
+    raise DeviceError(
+        '%s=%s was asked for (%s or .theanorc), but Theano could not start '
+        'it: %s. To use the GPU, install its back end and check it with '
+        'python install_gpu.py (README.md, GPU); to train on the CPU, leave '
+        '%s out.' % (asked[0], getattr(theano.config, asked[0]), FLAGS_VAR,
+                     '; '.join(reasons) or 'see the ERROR above', asked[0]))
 
 
 FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'

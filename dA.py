@@ -42,8 +42,9 @@ import numpy
 from PIL import Image
 from tqdm import tqdm
 
-from backend import (DEVICE, ENGINE, FLOATX_HELP, RandomStreams, T,
-                     Variable, blas_ldflags, script_floatx, sigmoid, theano)
+from backend import (DEVICE, ENGINE, FLOATX_HELP, DeviceError, RandomStreams,
+                     T, Variable, blas_ldflags, check_device, jax_mode,
+                     script_floatx, sigmoid, theano)
 
 import fast_ops
 from logistic_sgd import load_data, train_logistic_regression
@@ -133,6 +134,8 @@ class dA(object):
 
 
         """
+        # a GPU asked for but not started would train on the CPU unnoticed
+        check_device()
         check_int('n_visible', n_visible)
         check_int('n_hidden', n_hidden)
         self.n_visible = n_visible
@@ -508,6 +511,17 @@ def build_train_function(train_set_x, corruption_level=0.,
         learning_rate=learning_rate
     )
 
+    mode = fast_ops.fast_mode() if fast else None
+    if jax_mode(mode):
+        # JAX cannot slice the data set at a symbolic index: the minibatch
+        # itself is the input, cut here (same steps, same numbers)
+        data = train_set_x.get_value(borrow=True)
+        step = theano.function([x], cost, updates=updates, mode=mode)
+
+        def train_da(index):
+            return step(data[index * batch_size: (index + 1) * batch_size])
+        return da, train_da, n_train_batches
+
     train_da = theano.function(
         [index],
         cost,
@@ -515,7 +529,7 @@ def build_train_function(train_set_x, corruption_level=0.,
         givens={
             x: train_set_x[index * batch_size: (index + 1) * batch_size]
         },
-        mode=fast_ops.fast_mode() if fast else None
+        mode=mode
     )
     return da, train_da, n_train_batches
 
@@ -875,6 +889,7 @@ def main(argv=None):
                              'print the errors')
     args = parser.parse_args(argv)
     try:
+        check_device()    # before any output: a GPU asked for must start
         with script_floatx():
             if args.probe:
                 probe(args.output_folder, args.dataset)
@@ -886,7 +901,7 @@ def main(argv=None):
                     n_hidden=args.n_hidden,
                     corruption_levels=args.corruption_levels,
                     seed=args.seed, filters_every=args.filters_every)
-    except (ValueError, FloatingPointError) as e:  # incl. DataError
+    except (ValueError, FloatingPointError, DeviceError) as e:  # DataError too
         parser.exit(2, 'error: %s\n' % e)
 
 

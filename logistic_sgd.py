@@ -26,7 +26,8 @@ import urllib.request
 
 import numpy
 
-from backend import FLOATX_HELP, T, script_floatx, softmax, theano
+from backend import (FLOATX_HELP, DeviceError, T, check_device, check_not_jax,
+                     script_floatx, softmax, theano)
 
 from utils import atomic_write, check_int, check_number
 
@@ -506,6 +507,7 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
 
     :returns: (best validation error, test error, epochs run), as fractions
     """
+    check_not_jax('the logistic regression')
     train_set_x, train_set_y = datasets[0]
     valid_set_x, valid_set_y = datasets[1]
     test_set_x, test_set_y = datasets[2]
@@ -645,6 +647,7 @@ def main(argv=None):
                         help='classify test images with the saved model')
     args = parser.parse_args(argv)
     try:
+        check_device()    # before any output: a GPU asked for must start
         with script_floatx():
             if args.predict:
                 predict(args.dataset, args.model)
@@ -652,7 +655,7 @@ def main(argv=None):
                 sgd_optimization_mnist(args.learning_rate, args.epochs,
                                        args.dataset, args.batch_size,
                                        args.model)
-    except (ValueError, OSError) as e:  # DataError is a ValueError
+    except (ValueError, OSError, DeviceError) as e:  # DataError too
         parser.exit(2, 'error: %s\n' % e)
 
 

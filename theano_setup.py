@@ -15,8 +15,14 @@ module supplies that one setting, and only as a default:
   when a system OpenBLAS can be linked, else the empty string, which makes
   the engine fall back to NumPy's BLAS (slower; one notice is printed).
 
-The flag is passed to the engine through its flags variable while the engine
-is imported, and the environment is restored right after, so child processes
+When the user asks Theano for a GPU (``device=cuda``), one more default,
+again only where the user set nothing: ``dnn.enabled=False``, since Theano
+1.0.5 predates today's cuDNN and the dA has no convolution.  And Theano's
+own reason for not starting that GPU (it then goes on, on the CPU) is kept
+in ``GPU_START_ERRORS`` for ``backend.check_device``.
+
+The defaults reach the engine through its flags variable while the engine is
+imported, and the environment is restored right after, so child processes
 see the user's own.  All other settings stay as the user gave them.
 
 When is that?  ``EngineImportHook``, a finder on ``sys.meta_path``, does it
@@ -30,7 +36,12 @@ and hands over to ``EngineImportHook``.
 ``python dA.py`` (and the other scripts) also train in float32 unless the
 user set ``floatX``: see ``floatx_default``.
 """
+import configparser
+import importlib
+import importlib.util
+import logging
 import os
+import re
 import sys
 
 # Where linkers look for a shared library, in addition to the interpreter's
@@ -67,9 +78,10 @@ ENGINES = {
 ENGINE_NAMES = {'theano': 'Theano', 'pytensor': 'PyTensor'}
 
 
-def user_setting(name, environ=None, engine='theano'):
-    """Return True when the user set the engine's option ``name`` in its
-    flags variable or in one of its rc files.
+def user_value(name, environ=None, engine='theano'):
+    """Return the value the user gave the engine's option ``name`` in its
+    flags variable or in one of its rc files (the flags win, as in the
+    engine), or None.
 
     :type name: str
     :param name: ``'floatX'`` (section ``global``) or ``'section.option'``
@@ -85,20 +97,51 @@ def user_setting(name, environ=None, engine='theano'):
     environ = os.environ if environ is None else environ
     flags_var, rc_var, rc_default = ENGINES[engine][:3]
     keys = {name, name.replace('.', '__')}
+    value = None
     for item in environ.get(flags_var, '').split(','):
-        if item.split('=', 1)[0].strip() in keys:
-            return True
+        key, _, given = item.partition('=')
+        if key.strip() in keys:
+            value = given.strip()     # the engine keeps the last one
+    if value is not None:
+        return value
     section, option = name.split('.', 1) if '.' in name else ('global', name)
     # Same file list and precedence as the engine's configparser.
-    import configparser
     rc_files = [os.path.expanduser(p) for p in
                 environ.get(rc_var, rc_default).split(os.pathsep)]
     parser = configparser.RawConfigParser()
     try:
         parser.read(rc_files)
     except configparser.Error:
-        return False  # the engine itself will report a broken rc file
-    return parser.has_option(section, option)
+        return None  # the engine itself will report a broken rc file
+    if parser.has_option(section, option):
+        return parser.get(section, option)
+    return None
+
+
+def user_setting(name, environ=None, engine='theano'):
+    """Return True when the user set the engine's option ``name`` in its
+    flags variable or in one of its rc files.
+
+    :type name: str
+    :param name: ``'floatX'`` (section ``global``) or ``'section.option'``
+                 such as ``'blas.ldflags'``; PyTensor's ``blas__ldflags``
+                 spelling is recognised too
+
+    :type environ: dict or None
+    :param environ: the environment to read (``os.environ`` when None)
+
+    :type engine: str
+    :param engine: 'theano' or 'pytensor'
+    """
+    return user_value(name, environ, engine) is not None
+
+
+def gpu_requested(environ=None):
+    """Return True when the user asked Theano for a GPU (``device`` or
+    ``init_gpu_device`` set to ``cuda...`` or ``opencl...``)."""
+    return any((user_value(name, environ) or '').startswith(('cuda',
+                                                             'opencl'))
+               for name in ('device', 'init_gpu_device'))
 
 
 def user_blas_ldflags_set(environ=None, engine='theano'):
@@ -140,8 +183,6 @@ def pypi_openblas_ldflags():
     the flags rename the few that Theano calls with ``-D`` (compile flags,
     which Theano passes to its BLAS ops).
     """
-    import importlib.util
-    import re
     if importlib.util.find_spec('scipy_openblas32') is None:
         return None
     import scipy_openblas32
@@ -184,26 +225,42 @@ class engine_defaults(object):
     def __init__(self, engine):
         self.engine = engine
         self.saved = None     # (variable, its old value) while changed
+        self.capture = None   # GPU start-up errors, while importing
+
+    def defaults(self):
+        """The (key, value) pairs to add: those the user did not set."""
+        flags_var, rc_var, rc_default, keys, logger = ENGINES[self.engine]
+        pairs = []
+        if not user_blas_ldflags_set(engine=self.engine):
+            ldflags = default_blas_ldflags()
+            if not ldflags:
+                print(FALLBACK_NOTICE % dict(
+                    Engine=ENGINE_NAMES[self.engine], key=keys[0],
+                    flags=flags_var, rc=os.path.basename(rc_default)),
+                    file=sys.stderr)
+                # the engine would print its own warning too; ours says it
+                logging.getLogger(logger).setLevel(logging.ERROR)
+            pairs.append((keys[0], ldflags))
+        if self.engine == 'theano' and gpu_requested():
+            # Theano 1.0.5 predates cuDNN 9; the dA has no convolution
+            if not user_setting('dnn.enabled'):
+                pairs.append(('dnn.enabled', 'False'))
+            self.capture = GPUErrorCapture()
+        return pairs
 
     def __enter__(self):
-        flags_var, rc_var, rc_default, keys, logger = ENGINES[self.engine]
-        if user_blas_ldflags_set(engine=self.engine):
-            return self       # the user's own configuration
-        ldflags = default_blas_ldflags()
-        if not ldflags:
-            print(FALLBACK_NOTICE % dict(
-                Engine=ENGINE_NAMES[self.engine], key=keys[0],
-                flags=flags_var, rc=os.path.basename(rc_default)),
-                file=sys.stderr)
-            # the engine would print its own warning too; ours says it
-            import logging
-            logging.getLogger(logger).setLevel(logging.ERROR)
-        self.saved = (flags_var, os.environ.get(flags_var))
-        os.environ[flags_var] = '%s=%s,%s' % (keys[0], ldflags,
-                                              self.saved[1] or '')
+        flags_var = ENGINES[self.engine][0]
+        pairs = self.defaults()
+        if pairs:
+            self.saved = (flags_var, os.environ.get(flags_var))
+            os.environ[flags_var] = ','.join(
+                ['%s=%s' % pair for pair in pairs] + [self.saved[1] or ''])
         return self
 
     def __exit__(self, *exc_info):
+        if self.capture is not None:
+            self.capture.close()
+            self.capture = None
         if self.saved is not None:
             flags_var, old = self.saved
             if old is None:
@@ -211,6 +268,32 @@ class engine_defaults(object):
             else:
                 os.environ[flags_var] = old
             self.saved = None
+
+
+# Why Theano could not start the GPU it was asked for, as it logged it while
+# being imported (it then goes on, on the CPU): backend.check_device says so.
+GPU_START_ERRORS = []
+
+
+class GPUErrorCapture(logging.Handler):
+    """Collects the ERROR records of ``theano.gpuarray`` into
+    GPU_START_ERRORS until it is closed (Theano still prints them)."""
+
+    def __init__(self):
+        logging.Handler.__init__(self, logging.ERROR)
+        self.logger = logging.getLogger('theano.gpuarray')
+        self.logger.addHandler(self)
+
+    def emit(self, record):
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += ': %s: %s' % (type(error).__name__, error)
+        GPU_START_ERRORS.append(text)
+
+    def close(self):
+        self.logger.removeHandler(self)
+        logging.Handler.close(self)
 
 
 class EngineImportHook(object):
@@ -226,7 +309,6 @@ class EngineImportHook(object):
         """The engine's own spec, its loader wrapped; None for the rest."""
         if fullname not in ENGINES or fullname in self._finding:
             return None
-        import importlib.util
         self._finding.add(fullname)   # let the other finders answer
         try:
             spec = importlib.util.find_spec(fullname)
@@ -261,7 +343,6 @@ def import_engine(engine='theano'):
     :type engine: str
     :param engine: 'theano' or 'pytensor'
     """
-    import importlib
     install_import_hook()
     return importlib.import_module(engine)
 

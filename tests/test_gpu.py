@@ -1,0 +1,328 @@
+"""The GPU: Theano's CUDA back end (install_gpu.py, backend.check_device)
+and PyTensor's JAX mode.
+
+The tests that need a GPU skip, saying why, where none can start; the rest
+run anywhere: the install step's checks, the refusal to train on the CPU
+when a GPU was asked for, and JAX mode on the CPU.
+"""
+import json
+import os
+import subprocess
+import sys
+import tarfile
+
+import numpy
+import pytest
+
+import backend
+import install_gpu
+import npda
+from conftest import REPO, find_mnist, small_dataset_file, small_splits
+from test_setup import FLAGS, RC, run_env
+
+ENGINE = backend.ENGINE
+theano_only = pytest.mark.skipif(ENGINE != 'theano',
+                                 reason="Theano's CUDA back end (this suite "
+                                        'runs on PyTensor)')
+
+
+def gpu_starts():
+    """True when pygpu is installed and starts a CUDA GPU here."""
+    if ENGINE != 'theano':
+        return False
+    r = subprocess.run([sys.executable, '-c', install_gpu.START_GPU],
+                       capture_output=True, text=True, timeout=300)
+    return r.returncode == 0
+
+
+GPU = gpu_starts()
+needs_gpu = pytest.mark.skipif(not GPU, reason='no GPU starts here (pygpu '
+                               'not installed, or no CUDA GPU and driver)')
+
+
+# --- the install step -------------------------------------------------------
+
+def make_tarball(path, commit, top='libgpuarray-0.7.6'):
+    """A tiny source tarball whose git archive header names ``commit``."""
+    src = path.parent / 'src'
+    (src / top).mkdir(parents=True)
+    (src / top / 'CMakeLists.txt').write_text('project(x C)\n')
+    with tarfile.open(str(path), 'w:gz', format=tarfile.PAX_FORMAT,
+                      pax_headers={'comment': commit}) as tar:
+        tar.add(str(src / top), arcname=top)
+    return str(path)
+
+
+def test_source_must_be_the_pinned_commit(tmp_path):
+    good = make_tarball(tmp_path / 'good.tar.gz', install_gpu.COMMIT)
+    out = tmp_path / 'out'
+    out.mkdir()
+    src = install_gpu.unpack_pinned(good, str(out))
+    assert os.path.isfile(os.path.join(src, 'CMakeLists.txt'))
+    other = tmp_path / 'other'
+    other.mkdir()
+    bad = make_tarball(other / 'bad.tar.gz', '0' * 40)
+    with pytest.raises(install_gpu.InstallError,
+                       match='not libgpuarray v0.7.6: its header names '
+                             "commit '0000"):
+        install_gpu.unpack_pinned(bad, str(out))
+    with pytest.raises(install_gpu.InstallError, match='not found'):
+        install_gpu.fetch_source(str(tmp_path / 'missing.tar.gz'),
+                                 str(out))
+
+
+def test_shared_vendor_tarball_is_the_pinned_commit():
+    tarball = REPO.parent / 'shared' / 'vendor' / 'libgpuarray-0.7.6.tar.gz'
+    if not tarball.is_file():
+        pytest.skip('no local libgpuarray tarball beside the project')
+    with tarfile.open(str(tarball)) as tar:
+        assert tar.pax_headers['comment'] == install_gpu.COMMIT
+
+
+def fake_library(folder, name):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text('')
+    return str(folder / name)
+
+
+def test_cuda_libraries_are_linked_under_the_names_opened(tmp_path):
+    """Versioned libraries found are linked as libcuda.so, libnvrtc.so...;
+    the newest version wins; missing ones are reported with a fix."""
+    driver = tmp_path / 'driver'
+    toolkit = tmp_path / 'cuda' / 'targets' / 'x86_64-linux' / 'lib'
+    cuda1 = fake_library(driver, 'libcuda.so.1')
+    fake_library(toolkit, 'libnvrtc.so.12')
+    nvrtc = fake_library(toolkit, 'libnvrtc.so.13')
+    builtins = fake_library(toolkit, 'libnvrtc-builtins.so.13.0')
+    venv = str(tmp_path / 'venv')
+    found = install_gpu.link_cuda_libraries(venv, [str(driver),
+                                                   str(toolkit)])
+    report = {name: target for name, target, _ in found}
+    assert report['libcuda.so'] == os.path.realpath(cuda1)
+    assert report['libnvrtc.so'] == os.path.realpath(nvrtc)
+    assert report['libnvrtc-builtins.so'] == os.path.realpath(builtins)
+    assert report['libcublas.so'] is None
+    fixes = {name: fix for name, _, fix in found}
+    assert 'CUDA toolkit' in fixes['libcublas.so']
+    links = tmp_path / 'venv' / 'lib' / install_gpu.LINKS
+    for name, target in (('libcuda.so', cuda1), ('libnvrtc.so', nvrtc),
+                         ('libnvrtc-builtins.so.13.0', builtins)):
+        assert os.path.realpath(str(links / name)) == \
+            os.path.realpath(target)
+    assert not (links / 'libcublas.so').exists()
+    # a library that went away loses its link at the next check
+    os.remove(cuda1)
+    install_gpu.link_cuda_libraries(venv, [str(driver), str(toolkit)])
+    assert not os.path.lexists(str(links / 'libcuda.so'))
+
+
+def test_library_dirs_follow_the_environment(tmp_path, monkeypatch):
+    (tmp_path / 'mine').mkdir()
+    (tmp_path / 'cuda' / 'lib64').mkdir(parents=True)
+    monkeypatch.setenv('LD_LIBRARY_PATH', str(tmp_path / 'mine'))
+    monkeypatch.setenv('CUDA_HOME', str(tmp_path / 'cuda'))
+    dirs = install_gpu.library_dirs()
+    assert dirs[:2] == [str(tmp_path / 'mine'), str(tmp_path / 'cuda' /
+                                                     'lib64')]
+
+
+def test_install_refuses_outside_a_virtual_environment(monkeypatch, capsys):
+    monkeypatch.setattr(install_gpu.sys, 'base_prefix', sys.prefix)
+    assert install_gpu.main(['--check']) == 2
+    assert 'run this with the Python of a virtual environment' in \
+        capsys.readouterr().err
+
+
+# --- no silent CPU fallback -------------------------------------------------
+
+@theano_only
+@pytest.mark.skipif(GPU, reason='a GPU starts here')
+def test_gpu_asked_for_but_not_started_stops_before_any_output(tmp_path):
+    out = tmp_path / 'plots'
+    r = subprocess.run(
+        [sys.executable, str(REPO / 'dA.py'), '--epochs', '1',
+         '--output-folder', str(out), '--dataset',
+         small_dataset_file(tmp_path)], cwd=str(tmp_path),
+        env=run_env(**{FLAGS: 'device=cuda,floatX=float32',
+                       RC: os.devnull}),
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2
+    message = r.stderr.strip().splitlines()[-1]
+    assert message.startswith('error: device=cuda was asked for')
+    assert 'Theano could not start it: ' in message
+    # Theano's own reason is in it
+    assert 'pygpu' in message
+    assert 'python install_gpu.py' in message
+    assert not out.exists()
+    assert 'Training epoch' not in r.stdout
+
+
+GPU_DEFAULTS = ('import backend, theano_setup; '
+                'print(backend.theano.config.dnn.enabled); '
+                'print(len(theano_setup.GPU_START_ERRORS))')
+
+
+@theano_only
+@pytest.mark.skipif(GPU, reason='a GPU starts here')
+def test_gpu_defaults_are_only_defaults(tmp_path):
+    """A GPU asked for: cuDNN off unless the user says otherwise; Theano's
+    reason for not starting the GPU is kept."""
+    r = run_python_gpu(tmp_path, 'device=cuda')
+    assert r.stdout.split() == ['False', '1'], r.stderr
+    r = run_python_gpu(tmp_path, 'device=cuda,dnn.enabled=True')
+    assert r.stdout.split()[0] == 'True', r.stderr
+    r = run_python_gpu(tmp_path, 'device=cpu')
+    assert r.stdout.split() == ['auto', '0'], r.stderr
+
+
+def run_python_gpu(tmp_path, flags):
+    return subprocess.run([sys.executable, '-c', GPU_DEFAULTS],
+                          cwd=str(tmp_path), capture_output=True, text=True,
+                          env=run_env(**{FLAGS: flags, RC: os.devnull}),
+                          timeout=600)
+
+
+def test_gpu_requested_reads_flags_and_rc(tmp_path):
+    from theano_setup import gpu_requested
+    none = str(tmp_path / 'none')
+    assert gpu_requested({'THEANO_FLAGS': 'device=cuda0', 'THEANORC': none})
+    assert gpu_requested({'THEANO_FLAGS': 'init_gpu_device=cuda',
+                          'THEANORC': none})
+    assert not gpu_requested({'THEANO_FLAGS': 'device=cpu',
+                              'THEANORC': none})
+    rc = tmp_path / 'rc'
+    rc.write_text('[global]\ndevice = cuda\n')
+    assert gpu_requested({'THEANORC': str(rc)})
+    # the flags win over the rc file, as in Theano
+    assert not gpu_requested({'THEANO_FLAGS': 'device=cpu',
+                              'THEANORC': str(rc)})
+
+
+# --- on a GPU: Theano's CUDA back end ---------------------------------------
+
+GPU_RUN = '''
+import json, sys
+import numpy
+sys.path.insert(0, {tests!r})
+from conftest import small_splits
+import backend
+from backend import theano
+import dA
+backend.check_device()
+x = small_splits()[0][0]
+shared = theano.shared(numpy.asarray(x, dtype='float32'))
+result = {{}}
+for level in (0., 0.3):
+    da, train_da, n = dA.build_train_function(
+        shared, corruption_level=level, learning_rate=0.1, batch_size=20,
+        n_hidden=60, seed=123)
+    ops = sorted({{type(node.op).__name__ + ' ' + type(node.op).__module__
+                  for node in train_da.maker.fgraph.toposort()}})
+    costs = [float(train_da(i % n)) for i in range(30)]
+    result[str(level)] = {{'ops': ops, 'costs': costs,
+                          'W': numpy.asarray(da.W.get_value()).tolist()}}
+print(json.dumps(result))
+'''
+
+
+def run_step(tmp_path, device):
+    code = GPU_RUN.format(tests=str(REPO / 'tests'))
+    r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                       env=run_env(**{FLAGS: 'device=%s,floatX=float32'
+                                      % device, RC: os.devnull}),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.splitlines()[-1])
+
+
+@needs_gpu
+def test_gpu_step_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
+    gpu, cpu = run_step(tmp_path, 'cuda'), run_step(tmp_path, 'cpu')
+    for level in ('0.0', '0.3'):
+        ops = gpu[level]['ops']
+        heavy = [op for op in ops if any(k in op for k in (
+            'Dot', 'Gemm', 'Elemwise', 'mrg', 'MRG', 'Sum', 'CAReduce'))]
+        assert heavy and all('gpuarray' in op for op in heavy), ops
+        numpy.testing.assert_allclose(gpu[level]['costs'],
+                                      cpu[level]['costs'], rtol=1e-4)
+        numpy.testing.assert_allclose(gpu[level]['W'], cpu[level]['W'],
+                                      rtol=1e-3, atol=1e-5)
+
+
+# --- PyTensor's JAX mode ----------------------------------------------------
+
+jax_only = pytest.mark.skipif(
+    ENGINE != 'pytensor' or __import__('importlib').util.find_spec('jax')
+    is None, reason="PyTensor's JAX mode needs PyTensor and JAX")
+
+JAX_RUN = '''
+import json, sys
+import numpy
+sys.path.insert(0, {tests!r})
+from conftest import small_splits
+from backend import jax_mode, theano, DEVICE
+import dA
+assert jax_mode(), 'not in JAX mode'
+x = small_splits()[0][0]
+shared = theano.shared(numpy.asarray(x, dtype='float32'))
+result = {{'device': DEVICE}}
+for level in (0., 0.3):
+    da, train_da, n = dA.build_train_function(
+        shared, corruption_level=level, learning_rate=0.1, batch_size=20,
+        n_hidden=60, seed=123)
+    result[str(level)] = [float(train_da(numpy.asarray(i % n)))
+                          for i in range(20)]
+# the corruption mask: a new one at each call, 30 % of the pixels zeroed
+xs = theano.tensor.matrix('xs')
+da = dA.dA(numpy.random.RandomState(1), input=xs, n_visible=784,
+           n_hidden=10)
+corrupt = theano.function([xs], da.get_corrupted_input(xs, 0.3))
+first, second = corrupt(x[:100]), corrupt(x[:100])
+lit = x[:100] != 0
+result['masks_differ'] = bool((first != second).any())
+result['zeroed'] = float(((first == 0) & lit).sum() / lit.sum())
+print(json.dumps(result))
+'''
+
+
+@jax_only
+def test_jax_mode_trains_the_tutorials_dA(tmp_path):
+    code = JAX_RUN.format(tests=str(REPO / 'tests'))
+    r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                       env=run_env(**{FLAGS: 'mode=JAX,floatX=float32',
+                                      RC: os.devnull}),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert result['device'].startswith('jax-')
+    # without corruption: plain SGD, as NumPy computes it
+    x = small_splits()[0][0].astype('float64')
+    W, b, b_prime = npda.initial_params(123, 784, 60)
+    expected = []
+    for i in range(20):
+        xb = x[(i % 10) * 20:(i % 10 + 1) * 20]
+        expected.append(npda.cost(xb, W, b, b_prime))
+        gW, gb, gbp = npda.gradients(xb, W, b, b_prime)
+        W, b, b_prime = W - 0.1 * gW, b - 0.1 * gb, b_prime - 0.1 * gbp
+    numpy.testing.assert_allclose(result['0.0'], expected, rtol=1e-4)
+    # with corruption: the masks are drawn anew at each call
+    assert result['masks_differ']
+    assert 0.28 < result['zeroed'] < 0.32
+    noisy = result['0.3']
+    assert noisy[0] != pytest.approx(expected[0], rel=1e-4)
+    assert numpy.mean(noisy[10:]) < numpy.mean(noisy[:10])
+
+
+@jax_only
+@pytest.mark.skipif(find_mnist() is None, reason='real MNIST not found')
+def test_jax_mode_gives_the_tutorials_first_epoch_on_mnist(tmp_path):
+    out = tmp_path / 'plots'
+    r = subprocess.run(
+        [sys.executable, str(REPO / 'dA.py'), '--epochs', '1',
+         '--corruption-levels', '0', '--dataset', find_mnist(),
+         '--output-folder', str(out)], cwd=str(tmp_path),
+        env=run_env(**{FLAGS: 'mode=JAX,floatX=float32', RC: os.devnull}),
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith('Training')][0]
+    assert abs(float(line.split()[-1]) - 63.28917) < 1e-5 * 63.28917
