@@ -19,7 +19,6 @@ import importlib
 import importlib.util
 import os
 import sys
-import warnings
 
 import theano_setup
 
@@ -104,7 +103,8 @@ else:
     import pytensor as theano
     import pytensor.tensor as T
     from pytensor.graph.basic import Variable  # noqa: F401
-    from pytensor.tensor.random.utils import RandomStream
+    # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
+    from rng_mrg import MRGRandomStreams as RandomStreams
     from pytensor.tensor.special import softmax as _softmax
     sigmoid = T.sigmoid
     FLAGS_VAR = 'PYTENSOR_FLAGS'
@@ -117,34 +117,6 @@ else:
         """Row-wise softmax, as Theano's (PyTensor's default is over all
         elements)."""
         return _softmax(x, axis=-1)
-
-    class RandomStreams(object):
-        """Theano's RandomStreams interface over PyTensor's RandomStream.
-
-        :type seed: int
-        :param seed: seed of the stream
-        """
-
-        def __init__(self, seed):
-            with warnings.catch_warnings():   # deprecated, still supported
-                warnings.simplefilter('ignore', FutureWarning)
-                self.stream = RandomStream(seed)
-
-        def binomial(self, size, n=1, p=0.5, dtype='int64'):
-            """Symbolic binomial draws of shape ``size``, cast to ``dtype``.
-
-            For n=1, ``uniform < p``, as Theano's MRG_RandomStreams draws
-            them (and what JAX can compile without NumPyro).
-            """
-            p = T.cast(p, theano.config.floatX)
-            if n == 1:
-                return T.lt(self.uniform(size), p).astype(dtype)
-            return self.stream.binomial(n=n, p=p, size=size).astype(dtype)
-
-        def uniform(self, size, low=0., high=1., dtype=None):
-            """Symbolic uniform draws of shape ``size``."""
-            dtype = dtype or theano.config.floatX
-            return self.stream.uniform(low, high, size=size, dtype=dtype)
 
 
 def jax_mode(mode=None):

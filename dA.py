@@ -457,12 +457,15 @@ def build_train_function(train_set_x, corruption_level=0.,
 
     Seeds in the tutorial's order (RandomState(seed), then the RandomStreams
     seed, then W), so training reproduces the tutorial's numbers.  The graph
-    is the tutorial's; ``fast_ops.fast_mode()`` only swaps in two faster
+    is the tutorial's; ``fast_ops.fast_mode()`` picks the mode (on PyTensor
+    its C back end, unless the user chose one) and swaps in two faster
     kernels: the same random numbers, and a vectorised kernel for the cost
-    that is returned.  The weights are bit for bit those of Theano's default
-    compilation; each returned cost is within a few float32 units in the
-    last place of Theano's own (``THEANO_FLAGS=optimizer_excluding=dA_fast``
-    gives Theano's own, exactly).
+    that is returned.  The weights are bit for bit those of the engine's
+    compilation without them; each returned cost is within a few float32
+    units in the last place of the engine's own
+    (``optimizer_excluding=dA_fast`` in the engine's flags gives those,
+    exactly).  In PyTensor's JAX mode the minibatch is the compiled
+    function's input, cut here (JAX cannot slice at a symbolic index).
 
     :type train_set_x: theano shared variable
     :param train_set_x: training images, one per row, values in [0, 1]
@@ -484,7 +487,8 @@ def build_train_function(train_set_x, corruption_level=0.,
 
     :type fast: bool
     :param fast: compile with ``fast_ops.fast_mode()`` (same weights, the
-                 cost from a vectorised kernel); False: Theano's default mode
+                 cost from a vectorised kernel); False: the engine's default
+                 mode
 
     :returns: (the dA, ``train_da(batch_index) -> cost``, minibatches per
               epoch; a last partial minibatch is skipped)

@@ -1,37 +1,70 @@
-"""Faster C kernels for the dA training step, on the same math (Theano only).
+"""Faster C kernels for the dA training step, on the same math, for both
+engines.
 
 ``dA.build_train_function`` compiles the tutorial's graph with
-``fast_mode()``: Theano's default mode plus the two graph rewrites below.
-``python bench/bench_dA.py`` measures what they bring; the profile that
-motivated them is in ``bench/README.md``.
+``fast_mode()``: the engine's mode plus the graph rewrites below.
+``python bench/bench_dA.py`` measures what they bring; the profiles that
+motivated them are in ``bench/README.md``.
 
 * ``CrossEntropyRows`` computes the tutorial's cost,
   ``-sum(x * log(z) + (1 - x) * log(1 - z), axis=1)`` with
-  ``z = sigmoid(a)``.  Theano turns it into two ``softplus`` per pixel, each
-  a scalar ``expf`` and ``log1pf`` from the C library: a quarter of a CPU
-  step.  Here it is ``log1p(exp(-|a|)) + (1 - x) * max(a, 0) + x * max(-a, 0)``
-  (one exp and one log1p, no cancellation) with float32 polynomials the
-  compiler vectorises, summed in float64 as Theano does.  Each pixel's term
-  is within 2 units in the last place (ulp) of the exact value.  Only the
-  cost that is returned is computed this way: the gradient is still Theano's
+  ``z = sigmoid(a)``.  The engines turn it into two ``softplus`` per pixel,
+  each a scalar ``expf`` and ``log1pf`` from the C library: a quarter of a
+  CPU step.  Here it is
+  ``log1p(exp(-|a|)) + (1 - x) * max(a, 0) + x * max(-a, 0)`` (one exp and
+  one log1p, no cancellation) with float32 polynomials the compiler
+  vectorises, summed in float64 as the engines do.  Each pixel's term is
+  within 2 units in the last place (ulp) of the exact value.  Only the cost
+  that is returned is computed this way: the gradient is still the engine's
   own ``T.grad`` of the tutorial's cost, so the weights are exactly the
   same.
-* ``FastMRGUniform`` draws the very same numbers as Theano's CPU
+* ``FastMRGUniform`` (Theano) draws the very same numbers as Theano's CPU
   ``mrg_uniform`` (MRG31k3p, integer arithmetic, hence bit for bit), but
   one stream after another in vectorisable passes instead of one element at
-  a time with a division per element.
+  a time with a division per element.  On PyTensor, ``rng_mrg.MRGUniform``
+  runs the same C loop.
 
-The cost kernel is float32 only (float64 graphs keep Theano's own); the
-random numbers are the same in any precision.  Both are for Theano on a CPU;
-PyTensor and GPU graphs are left alone.  To turn both off (Theano's own
-kernels, and its costs bit for bit):
-``THEANO_FLAGS=optimizer_excluding=dA_fast``.
+The cost kernel is float32 only (float64 graphs keep the engine's own); the
+random numbers are the same in any precision.  Both are for the CPU's C
+back end; GPU graphs, and PyTensor's Numba and JAX modes, are left alone.
+To turn the rewrites off (the engine's own kernels, and its costs bit for
+bit): ``THEANO_FLAGS=optimizer_excluding=dA_fast`` (PyTensor:
+``PYTENSOR_FLAGS``).
 """
 import hashlib
 
 import numpy
 
 from backend import ENGINE, theano, T, sigmoid
+from rng_mrg import mrg_c_support_code
+
+if ENGINE == 'theano':
+    from theano.gof.opt import in2out
+    from theano.gof.opt import local_optimizer as node_rewriter
+    from theano.compile import optdb
+    from theano.sandbox.rng_mrg import mrg_uniform as _mrg_uniform
+    from theano.tensor import NotScalarConstantError, Sum
+    _scalar_constant = T.get_scalar_constant_value
+    _OpBase, Apply = theano.Op, theano.Apply
+    grad_not_implemented = theano.gradient.grad_not_implemented
+else:
+    from pytensor.compile import optdb
+    from pytensor.gradient import grad_not_implemented
+    from pytensor.graph.basic import Apply
+    from pytensor.graph.rewriting.basic import in2out
+    from pytensor.graph.rewriting.basic import node_rewriter as _node_rewriter
+    from pytensor.link.c.op import COp as _OpBase
+    from pytensor.tensor.exceptions import NotScalarConstantError
+    from pytensor.tensor.math import Sum
+    # (its get_scalar_constant_value refuses a constant made a matrix)
+    _scalar_constant = T.get_underlying_scalar_constant_value
+
+    def node_rewriter(ops):
+        """PyTensor's node_rewriter, for rewrites written as Theano's:
+        ``rewrite(node)``."""
+        return lambda rewrite: _node_rewriter(ops)(
+            lambda fgraph, node: rewrite(node))
+
 
 _XENT_C = r"""
 /* exp(v) for v <= 0; 0 below -87.33 (where float32 underflows). */
@@ -122,83 +155,6 @@ static void xent_rows(npy_intp rows, npy_intp cols,
 """
 
 
-_MRG_FIX_C = r"""
-static inline npy_uint32 mrg_fix(npy_uint32 y, npy_uint32 m) {
-    npy_int32 s = (npy_int32)y;
-    return (s < 0 || s >= (npy_int32)m) ? y - m : y;
-}
-"""
-
-_MRG_C = r"""
-/* One MRG31k3p step of every stream in [0, count), states in columns
-   (structure of arrays), written as vectorisable, branch-free code.  The
-   arithmetic is Theano's own (mrg_uniform), with its int32 wrap-around
-   done in uint32 so that the compiler may not assume it away. */
-static void mrg_round_%(dtype)s(npy_intp count, npy_uint32* __restrict__ s0,
-                      npy_uint32* __restrict__ s1, npy_uint32* __restrict__ s2,
-                      npy_uint32* __restrict__ s3, npy_uint32* __restrict__ s4,
-                      npy_uint32* __restrict__ s5, %(dtype)s* __restrict__ out) {
-    const npy_uint32 M1 = 2147483647u, M2 = 2147462579u;
-    for (npy_intp k = 0; k < count; k++) {
-        npy_uint32 x11 = s0[k], x12 = s1[k], x13 = s2[k];
-        npy_uint32 x21 = s3[k], x22 = s4[k], x23 = s5[k];
-        npy_uint32 y1 = ((x12 & 511u) << 22) + (x12 >> 9)
-                        + ((x13 & 16777215u) << 7) + (x13 >> 24);
-        y1 = mrg_fix(y1, M1);
-        y1 = mrg_fix(y1 + x13, M1);
-        x13 = x12; x12 = x11; x11 = y1;
-        npy_uint32 z1 = ((x21 & 65535u) << 15) + 21069u * (x21 >> 16);
-        z1 = mrg_fix(z1, M2);
-        npy_uint32 z2 = ((x23 & 65535u) << 15) + 21069u * (x23 >> 16);
-        z2 = mrg_fix(z2, M2);
-        z2 = mrg_fix(z2 + x23, M2);
-        z2 = mrg_fix(z2 + z1, M2);
-        x23 = x22; x22 = x21; x21 = z2;
-        npy_int32 d = (npy_int32)x11 - (npy_int32)x21;
-        d = (npy_int32)x11 <= (npy_int32)x21 ? d + (npy_int32)M1 : d;
-        out[k] = d * %(NORM)s;
-        s0[k] = x11; s1[k] = x12; s2[k] = x13;
-        s3[k] = x21; s4[k] = x22; s5[k] = x23;
-    }
-}
-
-/* Same signature and results as Theano's: sample i comes from stream
-   i %% n_streams, so the streams are advanced round after round. */
-void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample,
-                                   PyArrayObject* o_rstate,
-                                   npy_int64 n_elements, int n_streams) {
-    %(dtype)s* sample = (%(dtype)s*)PyArray_DATA(o_sample);
-    npy_int32* state = (npy_int32*)PyArray_DATA(o_rstate);
-    npy_intp used = n_elements < n_streams ? n_elements : n_streams;
-    npy_uint32* cols = (npy_uint32*)malloc(6 * (used + 1) * sizeof(npy_uint32));
-    if (cols == NULL) {   /* cannot happen in practice; stay correct */
-        for (npy_int64 i = 0; i < n_elements; i++) {
-            npy_uint32 st[6];
-            npy_int32* row = state + (i %% n_streams) * 6;
-            for (int c = 0; c < 6; c++) st[c] = (npy_uint32)row[c];
-            mrg_round_%(dtype)s(1, st, st + 1, st + 2, st + 3, st + 4, st + 5,
-                      sample + i);
-            for (int c = 0; c < 6; c++) row[c] = (npy_int32)st[c];
-        }
-        return;
-    }
-    for (npy_intp k = 0; k < used; k++)
-        for (int c = 0; c < 6; c++)
-            cols[c * used + k] = (npy_uint32)state[k * 6 + c];
-    for (npy_int64 start = 0; start < n_elements; start += n_streams) {
-        npy_intp count = n_elements - start < n_streams
-                         ? (npy_intp)(n_elements - start) : n_streams;
-        mrg_round_%(dtype)s(count, cols, cols + used, cols + 2 * used, cols + 3 * used,
-                  cols + 4 * used, cols + 5 * used, sample + start);
-    }
-    for (npy_intp k = 0; k < used; k++)
-        for (int c = 0; c < 6; c++)
-            state[k * 6 + c] = (npy_int32)cols[c * used + k];
-    free(cols);
-}
-"""
-
-
 def _source_hash(text):
     """A short hash of C source, for the compile cache's key."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -207,8 +163,8 @@ def _source_hash(text):
 def _constant_value(var):
     """The scalar value of a constant (broadcast or not), else None."""
     try:
-        return T.get_scalar_constant_value(var)
-    except T.NotScalarConstantError:
+        return _scalar_constant(var)
+    except NotScalarConstantError:
         return None
 
 
@@ -256,137 +212,140 @@ def match_cross_entropy(var):
     return x, a
 
 
+def _cross_entropy_rows_numpy(x, a):
+    """The cost kernel's math in NumPy (the Op's Python implementation)."""
+    term = (numpy.log1p(numpy.exp(-numpy.abs(a)))
+            + (1 - x) * numpy.maximum(a, 0) + x * numpy.maximum(-a, 0))
+    return term.sum(axis=1, dtype='float64').astype('float32')
+
+
+_XENT_CALL = r"""
+{
+if (PyArray_DIMS(%(x)s)[0] != PyArray_DIMS(%(a)s)[0]
+    || PyArray_DIMS(%(x)s)[1] != PyArray_DIMS(%(a)s)[1]) {
+    PyErr_Format(PyExc_ValueError,
+        "CrossEntropyRows: x is %%ldx%%ld, a is %%ldx%%ld",
+        (long)PyArray_DIMS(%(x)s)[0], (long)PyArray_DIMS(%(x)s)[1],
+        (long)PyArray_DIMS(%(a)s)[0], (long)PyArray_DIMS(%(a)s)[1]);
+    %(fail)s
+}
+npy_intp rows = PyArray_DIMS(%(x)s)[0];
+npy_intp cols = PyArray_DIMS(%(x)s)[1];
+if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != rows) {
+    Py_XDECREF(%(out)s);
+    %(out)s = (PyArrayObject*)PyArray_EMPTY(1, &rows, NPY_FLOAT32, 0);
+    if (%(out)s == NULL) { %(fail)s }
+}
+/* rows may be strided, elements within a row must be contiguous */
+PyArrayObject* xc = %(x)s;
+PyArrayObject* ac = %(a)s;
+Py_INCREF(xc);
+Py_INCREF(ac);
+if (cols > 1 && PyArray_STRIDES(xc)[1] != 4) {
+    Py_DECREF(xc);
+    xc = PyArray_GETCONTIGUOUS(%(x)s);
+}
+if (cols > 1 && PyArray_STRIDES(ac)[1] != 4) {
+    Py_DECREF(ac);
+    ac = PyArray_GETCONTIGUOUS(%(a)s);
+}
+if (xc == NULL || ac == NULL) {
+    Py_XDECREF(xc);
+    Py_XDECREF(ac);
+    %(fail)s
+}
+xent_rows(rows, cols,
+          (const float*)PyArray_DATA(xc), PyArray_STRIDES(xc)[0] / 4,
+          (const float*)PyArray_DATA(ac), PyArray_STRIDES(ac)[0] / 4,
+          (float*)PyArray_DATA(%(out)s));
+Py_DECREF(xc);
+Py_DECREF(ac);
+}
+"""
+
+class CrossEntropyRows(_OpBase):
+    """``CrossEntropyRows()(x, a)[i] = -sum_j x log(sigmoid(a)) +
+    (1 - x) log(1 - sigmoid(a))``, one float32 value per row.
+
+    :type x: float32 matrix
+    :param x: targets, in [0, 1]
+
+    :type a: float32 matrix, same shape
+    :param a: pre-sigmoid reconstruction
+    """
+    __props__ = ()
+
+    def make_node(self, x, a):
+        x = T.as_tensor_variable(x)
+        a = T.as_tensor_variable(a)
+        if x.ndim != 2 or a.ndim != 2:
+            raise TypeError('CrossEntropyRows takes two matrices, got %d-d '
+                            'and %d-d' % (x.ndim, a.ndim))
+        if x.dtype != 'float32' or a.dtype != 'float32':
+            raise TypeError('CrossEntropyRows is float32 only, got %s and %s'
+                            % (x.dtype, a.dtype))
+        return Apply(self, [x, a], [T.vector(dtype='float32')])
+
+    def perform(self, node, inputs, output_storage, params=None):
+        x, a = inputs
+        if x.shape != a.shape:
+            raise ValueError('CrossEntropyRows: x has shape %s, a has %s'
+                             % (x.shape, a.shape))
+        output_storage[0][0] = _cross_entropy_rows_numpy(x, a)
+
+    def grad(self, inputs, output_grads):
+        # The training step differentiates the tutorial's own cost instead.
+        return [grad_not_implemented(self, i, v)
+                for i, v in enumerate(inputs)]
+
+    def c_headers(self, **kwargs):
+        return ['<string.h>']
+
+    def c_support_code(self, **kwargs):
+        return _XENT_C
+
+    def c_compile_args(self, **kwargs):
+        # lets the compiler turn the branch-free selects into vector code
+        return ['-fno-trapping-math']
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, a = inputs
+        out, = outputs
+        return _XENT_CALL % dict(x=x, a=a, out=out, fail=sub['fail'])
+
+    def c_code_cache_version(self):
+        # The engine reuses a compiled module whose version matches: the
+        # source's hash makes any change to the C code recompile.
+        return (1, _source_hash(_XENT_C + _XENT_CALL))
+
+
+@node_rewriter([Sum])
+def local_cross_entropy_rows(node):
+    """``T.sum(x log z + (1 - x) log(1 - z), axis=1)`` ->
+    ``-CrossEntropyRows()(x, a)``."""
+    if tuple(getattr(node.op, 'axis', None) or ()) != (1,) \
+            or node.outputs[0].dtype != 'float32':
+        return False
+    parts = match_cross_entropy(node.inputs[0])
+    if parts is None:
+        return False
+    return [-CrossEntropyRows()(*parts)]
+
+
+FAST_TAG = 'dA_fast'
+_REWRITES = [local_cross_entropy_rows]
+
 if ENGINE == 'theano':
-    from theano.gof.opt import local_optimizer, in2out
-    from theano.sandbox.rng_mrg import mrg_uniform as _mrg_uniform
-
-    class CrossEntropyRows(theano.Op):
-        """``CrossEntropyRows()(x, a)[i] = -sum_j x log(sigmoid(a)) +
-        (1 - x) log(1 - sigmoid(a))``, one float32 value per row.
-
-        :type x: float32 matrix
-        :param x: targets, in [0, 1]
-
-        :type a: float32 matrix, same shape
-        :param a: pre-sigmoid reconstruction
-        """
-        __props__ = ()
-
-        def make_node(self, x, a):
-            x = T.as_tensor_variable(x)
-            a = T.as_tensor_variable(a)
-            if x.ndim != 2 or a.ndim != 2:
-                raise TypeError('CrossEntropyRows takes two matrices, got %d-d '
-                                'and %d-d' % (x.ndim, a.ndim))
-            if x.dtype != 'float32' or a.dtype != 'float32':
-                raise TypeError('CrossEntropyRows is float32 only, got %s and %s'
-                                % (x.dtype, a.dtype))
-            return theano.Apply(self, [x, a], [T.vector(dtype='float32')])
-
-        def perform(self, node, inputs, output_storage):
-            x, a = inputs
-            if x.shape != a.shape:
-                raise ValueError('CrossEntropyRows: x has shape %s, a has %s'
-                                 % (x.shape, a.shape))
-            term = (numpy.log1p(numpy.exp(-numpy.abs(a)))
-                    + (1 - x) * numpy.maximum(a, 0) + x * numpy.maximum(-a, 0))
-            output_storage[0][0] = term.sum(axis=1, dtype='float64').astype(
-                'float32')
-
-        def grad(self, inputs, output_grads):
-            # The training step differentiates the tutorial's own cost instead.
-            return [theano.gradient.grad_not_implemented(self, i, v)
-                    for i, v in enumerate(inputs)]
-
-        def c_headers(self):
-            return ['<string.h>']
-
-        def c_support_code(self):
-            return _XENT_C
-
-        def c_compile_args(self):
-            # lets the compiler turn the branch-free selects into vector code
-            return ['-fno-trapping-math']
-
-        def c_code(self, node, name, inputs, outputs, sub):
-            x, a = inputs
-            out, = outputs
-            fail = sub['fail']
-            return r"""
-            {
-            if (PyArray_DIMS(%(x)s)[0] != PyArray_DIMS(%(a)s)[0]
-                || PyArray_DIMS(%(x)s)[1] != PyArray_DIMS(%(a)s)[1]) {
-                PyErr_Format(PyExc_ValueError,
-                    "CrossEntropyRows: x is %%ldx%%ld, a is %%ldx%%ld",
-                    (long)PyArray_DIMS(%(x)s)[0], (long)PyArray_DIMS(%(x)s)[1],
-                    (long)PyArray_DIMS(%(a)s)[0], (long)PyArray_DIMS(%(a)s)[1]);
-                %(fail)s
-            }
-            npy_intp rows = PyArray_DIMS(%(x)s)[0];
-            npy_intp cols = PyArray_DIMS(%(x)s)[1];
-            if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != rows) {
-                Py_XDECREF(%(out)s);
-                %(out)s = (PyArrayObject*)PyArray_EMPTY(1, &rows, NPY_FLOAT32, 0);
-                if (%(out)s == NULL) { %(fail)s }
-            }
-            /* rows may be strided, elements within a row must be contiguous */
-            PyArrayObject* xc = %(x)s;
-            PyArrayObject* ac = %(a)s;
-            Py_INCREF(xc);
-            Py_INCREF(ac);
-            if (cols > 1 && PyArray_STRIDES(xc)[1] != 4) {
-                Py_DECREF(xc);
-                xc = PyArray_GETCONTIGUOUS(%(x)s);
-            }
-            if (cols > 1 && PyArray_STRIDES(ac)[1] != 4) {
-                Py_DECREF(ac);
-                ac = PyArray_GETCONTIGUOUS(%(a)s);
-            }
-            if (xc == NULL || ac == NULL) {
-                Py_XDECREF(xc);
-                Py_XDECREF(ac);
-                %(fail)s
-            }
-            xent_rows(rows, cols,
-                      (const float*)PyArray_DATA(xc), PyArray_STRIDES(xc)[0] / 4,
-                      (const float*)PyArray_DATA(ac), PyArray_STRIDES(ac)[0] / 4,
-                      (float*)PyArray_DATA(%(out)s));
-            Py_DECREF(xc);
-            Py_DECREF(ac);
-            }
-            """ % locals()
-
-        def c_code_cache_version(self):
-            # Theano reuses a compiled module whose version matches: the
-            # source's hash makes any change to the C code recompile.
-            return (1, _source_hash(_XENT_C + self.c_code(
-                None, 'n', ('x', 'a'), ('out',), {'fail': ''})))
-
     class FastMRGUniform(_mrg_uniform):
         """Theano's CPU ``mrg_uniform``, same numbers, vectorisable loop."""
 
         def c_support_code(self):
-            return _MRG_FIX_C + '\n'.join(
-                _MRG_C % dict(dtype=dtype, NORM=norm) for dtype, norm in (
-                    ('npy_float32', '4.6566126e-10f'),
-                    ('npy_float64', '4.656612873077392578125e-10')))
+            return mrg_c_support_code()
 
         def c_code_cache_version(self):
             return (10, 'dA-fast', _source_hash(self.c_support_code()))
 
-    @local_optimizer([T.Sum])
-    def local_cross_entropy_rows(node):
-        """``T.sum(x log z + (1 - x) log(1 - z), axis=1)`` ->
-        ``-CrossEntropyRows()(x, a)``."""
-        if not isinstance(node.op, T.Sum) or node.op.axis != (1,) \
-                or node.outputs[0].dtype != 'float32':
-            return False
-        parts = match_cross_entropy(node.inputs[0])
-        if parts is None:
-            return False
-        return [-CrossEntropyRows()(*parts)]
-
-    @local_optimizer([_mrg_uniform])
+    @node_rewriter([_mrg_uniform])
     def local_fast_mrg(node):
         """Theano's CPU ``mrg_uniform`` -> ``FastMRGUniform`` (same numbers).
         """
@@ -394,29 +353,57 @@ if ENGINE == 'theano':
             return False
         op = FastMRGUniform(node.op.output_type, inplace=node.op.inplace)
         return op(*node.inputs)
-
-
-FAST_TAG = 'dA_fast'
-
+    _REWRITES.append(local_fast_mrg)
+    # just after the first merge, before the engine rewrites the cost into
+    # softplus terms
+    optdb.register(FAST_TAG + '_rewrites', in2out(*_REWRITES), 0.1,
+                   FAST_TAG)
+else:
+    optdb.register(FAST_TAG + '_rewrites', in2out(*_REWRITES), FAST_TAG,
+                   position=0.1)
 
 def fast_mode():
-    """Theano's default mode plus this module's two rewrites, or None (use
-    the default) where they do not apply: PyTensor, or a GPU device.
+    """The compile mode of the project's training step: the engine's
+    default mode plus this module's rewrites (tag ``dA_fast``), where they
+    apply.
 
-    The rewrites are registered under the tag ``dA_fast``, so
-    ``THEANO_FLAGS=optimizer_excluding=dA_fast`` turns them off, and a
-    mode without graph optimisation (``optimizer=None``) stays without.
+    * Theano: its default mode with the rewrites; on a GPU device, the
+      default alone (Theano's GPU kernels stay in place).
+    * PyTensor: where the user chose no mode or linker (``PYTENSOR_FLAGS``
+      or ``.pytensorrc``), its C back end (``linker=cvm``) with the
+      rewrites, which measured fastest (``bench/README.md``); where the
+      user chose, that mode, with the rewrites if it runs C code.
+
+    ``optimizer_excluding=dA_fast`` in the flags turns the rewrites off,
+    and a mode without graph rewriting (``optimizer=None``) stays without.
+    Returns None where the default mode is used as it is.
     """
-    if ENGINE != 'theano' or not theano.config.device.startswith('cpu'):
-        return None
-    from theano.compile import optdb, get_default_mode
-    if FAST_TAG not in optdb.__db__:
-        # just after the first merge, before Theano rewrites the cost into
-        # softplus terms
-        optdb.register(FAST_TAG + '_rewrites',
-                       in2out(local_cross_entropy_rows, local_fast_mrg),
-                       0.1, FAST_TAG)
-    mode = get_default_mode()
-    if not isinstance(mode.provided_optimizer, theano.gof.Query):
-        return None
+    import theano_setup
+    if ENGINE == 'theano':
+        if not theano.config.device.startswith('cpu'):
+            return None
+        from theano.compile import get_default_mode
+        mode = get_default_mode()
+        if not isinstance(mode.provided_optimizer, theano.gof.Query):
+            return None
+        return mode.including(FAST_TAG)
+    from pytensor.compile.mode import Mode, get_default_mode
+    config = theano.config
+    if theano_setup.user_setting('mode', engine='pytensor') or \
+            theano_setup.user_setting('linker', engine='pytensor'):
+        mode = get_default_mode()
+        if type(mode.linker).__name__ not in ('CLinker', 'OpWiseCLinker',
+                                              'VMLinker', 'PerformLinker'):
+            return None     # Numba, JAX...: no C code to swap in
+    else:
+        # the default mode with the C back end, as get_mode builds it
+        mode = Mode(linker='cvm', optimizer=config.optimizer)
+        for method, tags in ((mode.excluding, config.optimizer_excluding),
+                             (mode.including, config.optimizer_including),
+                             (mode.requiring, config.optimizer_requiring)):
+            if tags:
+                mode = getattr(mode, method.__name__)(*tags.split(':'))
+    from pytensor.graph.rewriting.db import RewriteDatabaseQuery
+    if not isinstance(mode.provided_optimizer, RewriteDatabaseQuery):
+        return mode       # no graph rewriting asked for: none added
     return mode.including(FAST_TAG)

@@ -1,45 +1,74 @@
-"""Time the dA training step: this project's Theano function against the
-tutorial's graph as Theano compiles it (with and without a BLAS) and
-hand-written NumPy and PyTorch versions of the same math.
+"""Time the dA training step: this project's step on Theano and on PyTensor
+against the tutorial's graph as Theano compiles it (with and without a
+BLAS), PyTensor's default Numba back end, and hand-written NumPy and
+PyTorch versions of the same math; on a GPU, the same on CUDA.
 
     python bench/bench_dA.py                      # 0 % and 30 %, float32
     python bench/bench_dA.py --corruption 0.3 --threads 1 --rounds 15
+    python bench/bench_dA.py --cold-cache         # compile from scratch
 
-Each implementation runs in its own process (so BLAS thread pools and peak
-memory do not mix), on the same MNIST minibatches.  The processes take
-turns: in each round every implementation times one block of ``--batches``
-minibatches, one after the other, with a pause before each block so that
-the BLAS threads of the others have stopped spinning.  Load from elsewhere
-on the machine then falls on all of them alike.  The median block over
-``--rounds`` rounds is scaled to one epoch (2,500 minibatches of 20); the
-last column compares each block with theano's block of the same round
-(median, and the middle half of the rounds).  The
-``theano`` row is the very function ``test_dA`` trains with
-(``dA.build_train_function``); the ``tutorial`` rows compile the same graph
+Each implementation runs in its own process, with the Python of its
+engine's environment: Theano's (Python <= 3.11) for the Theano, NumPy and
+PyTorch rows, PyTensor's (Python 3.12 or later) for the PyTensor rows; by
+default ``.venv-theano``/``.venv`` and ``.venv-pytensor`` of the checkout,
+or this Python where it has the engine (``--theano-python``,
+``--pytensor-python``).  A row whose engine or library is missing says so.
+
+Each process first runs one epoch (2,500 minibatches of 20) from its own
+start: that is the ``first epoch`` column, imports, data, compiling (a cold
+or warm compile cache, as found, or cold with ``--cold-cache``) and the
+epoch's steps.  Then the processes take turns: in each round every
+implementation times one block of ``--batches`` minibatches, one after the
+other, with a pause before each block so that the BLAS threads of the
+others have stopped spinning; load from elsewhere on the machine falls on
+all of them alike.  The median block over ``--rounds`` rounds is scaled to
+one epoch; the ratio column compares each block with the ``theano`` block
+of the same round (median, and the middle half of the rounds).  The
+``theano`` and ``pytensor`` rows are the very function ``test_dA`` trains
+with (``dA.build_train_function``); ``tutorial`` compiles the same graph
 without ``fast_ops`` (``fast=False``), i.e. the tutorial's own code.
 
 The hand-written versions are here for comparison only; they are not part of
-the library.  PyTorch is used when it is installed (``pip install torch``).
+the library.  PyTorch is used where it is installed (``pip install torch``).
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
 
+START = time.time()
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))   # the project's modules
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, REPO)   # the project's modules
+EPOCH_BATCHES = 2500
 
-IMPLS = ('theano', 'tutorial', 'numpy', 'torch', 'tutorial-fallback')
-LABELS = {
-    'theano': "this project's step (its engine, fast_ops, the BLAS it links)",
-    'tutorial': "the tutorial's graph as the engine compiles it by default, "
-                'same BLAS',
-    'numpy': 'hand-written NumPy',
-    'torch': 'hand-written PyTorch',
-    'tutorial-fallback': "the tutorial's graph, the engine without a BLAS "
-                         "(Theano's NumPy fallback)"}
+# row: (engine whose environment runs it, extra engine flags, label)
+IMPLS = {
+    'theano': ('theano', '', "this project's step on Theano 1.0.5 "
+               '(fast_ops, the BLAS it links)'),
+    'tutorial': ('theano', '', "the tutorial's graph as Theano compiles it "
+                 'by default, same BLAS'),
+    'pytensor': ('pytensor', '', "this project's step on PyTensor (its C "
+                 'back end, fast_ops, the same BLAS wheel)'),
+    'pytensor-numba': ('pytensor', 'mode=NUMBA', "the project's graph in "
+                       "PyTensor's default Numba mode"),
+    'pytensor-jax': ('pytensor', 'mode=JAX', "the project's graph in "
+                     "PyTensor's JAX mode (minibatches as inputs)"),
+    'numpy': ('theano', '', 'hand-written NumPy'),
+    'torch': ('theano', '', 'hand-written PyTorch'),
+    'tutorial-fallback': ('theano', 'blas.ldflags=', "the tutorial's graph, "
+                          "Theano without a BLAS (its NumPy fallback)"),
+    'theano-gpu': ('theano', 'device=cuda', "this project's step on Theano's "
+                   'CUDA back end'),
+    'torch-cuda': ('theano', '', 'hand-written PyTorch on CUDA'),
+}
+DEFAULT_IMPLS = ('theano', 'tutorial', 'pytensor', 'pytensor-numba', 'numpy',
+                 'torch', 'tutorial-fallback')
+GPU_IMPLS = ('theano-gpu', 'torch-cuda')
 
 
 def flops_per_batch(batch_size, n_visible, n_hidden):
@@ -55,17 +84,18 @@ def load_train_x(dataset, floatX):
     return numpy.ascontiguousarray(x, dtype=floatX)
 
 
-def theano_step(args, x):
-    """The project's own compiled training function (``fast_ops`` on), or,
-    for the ``tutorial`` rows, the same graph compiled without them."""
+def engine_step(args, x):
+    """The project's own compiled training function, or, for the
+    ``tutorial`` rows, the same graph compiled without ``fast_ops``."""
     import numpy
-    from backend import theano
+    import backend
     import dA
-    shared = theano.shared(x, borrow=True)
+    backend.check_device()
+    shared = backend.theano.shared(x, borrow=True)
     _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
         batch_size=args.batch_size, n_hidden=args.n_hidden,
-        fast=args.impl == 'theano')
+        fast=not args.impl.startswith('tutorial'))
     # called as dA.train_epochs calls it: with 0-d int64 arrays
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     return lambda i: train_da(indices[i])
@@ -118,28 +148,34 @@ def numpy_step(args, x):
 
 
 def torch_step(args, x):
-    """Hand-written PyTorch: explicit matrix products, in-place updates."""
+    """Hand-written PyTorch: explicit matrix products, in-place updates; on
+    CUDA for ``torch-cuda`` (the data set copied there once)."""
     import torch
     torch.set_num_threads(args.threads)
+    device = 'cuda' if args.impl == 'torch-cuda' else 'cpu'
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError('no CUDA device for PyTorch here')
     dt = torch.float32 if x.dtype.name == 'float32' else torch.float64
-    X = torch.from_numpy(x)
-    gen = torch.Generator().manual_seed(123)
+    X = torch.from_numpy(x).to(device)
+    gen = torch.Generator(device=device).manual_seed(123)
     B, V, H = args.batch_size, x.shape[1], args.n_hidden
     bound = 4 * (6. / (V + H)) ** 0.5
-    W = (torch.rand(V, H, generator=gen, dtype=dt) * 2 - 1) * bound
-    b = torch.zeros(H, dtype=dt)
-    bp = torch.zeros(V, dtype=dt)
+    W = (torch.rand(V, H, generator=gen, dtype=dt, device=device) * 2 - 1) \
+        * bound
+    b = torch.zeros(H, dtype=dt, device=device)
+    bp = torch.zeros(V, dtype=dt, device=device)
     lr = 0.1
     keep = 1 - args.corruption
-    h = torch.empty(B, H, dtype=dt)
-    z = torch.empty(B, V, dtype=dt)
-    dh = torch.empty(B, H, dtype=dt)
+    h = torch.empty(B, H, dtype=dt, device=device)
+    z = torch.empty(B, V, dtype=dt, device=device)
+    dh = torch.empty(B, H, dtype=dt, device=device)
 
     @torch.no_grad()
     def step(i):
         xb = X[i * B:(i + 1) * B]
         if keep < 1:
-            tx = xb * (torch.rand(xb.shape, generator=gen, dtype=dt) < keep)
+            tx = xb * (torch.rand(xb.shape, generator=gen, dtype=dt,
+                                  device=device) < keep)
         else:
             tx = xb
         torch.addmm(b, tx, W, out=h).sigmoid_()
@@ -151,7 +187,7 @@ def torch_step(args, x):
         W.addmm_(tx.t(), dh, alpha=-1).addmm_(z.t(), h, alpha=-1)
         b.sub_(dh.sum(0))
         bp.sub_(z.sum(0))
-        return float(cost)
+        return float(cost)   # waits for the device, as a training loop does
     return step
 
 
@@ -182,22 +218,24 @@ def gemm_rate(args, x):
 
 
 def child(args):
-    """Serve one implementation.  Print READY once warmed up; then for each
-    ``run`` line on stdin time one block of minibatches and print its
-    seconds; on any other line print the peak memory (MB) and stop."""
+    """Serve one implementation.  Run one epoch from the process's start and
+    print READY with its seconds; then for each ``run`` line on stdin time
+    one block of minibatches and print its seconds; on any other line print
+    the peak memory (MB) and stop."""
     import resource
     x = load_train_x(args.dataset, args.floatX)
     if args.impl == 'gemm':
         print(gemm_rate(args, x))
         return
     n_batches = x.shape[0] // args.batch_size
-    make = {'theano': theano_step, 'tutorial': theano_step,
-            'tutorial-fallback': theano_step,
-            'numpy': numpy_step, 'torch': torch_step}[args.impl]
+    make = {'numpy': numpy_step, 'torch': torch_step,
+            'torch-cuda': torch_step}.get(args.impl, engine_step)
     step = make(args, x)
-    step(0)   # warm up (allocations, lazy initialisation)
-    batch = 1
-    print('READY', flush=True)
+    for batch in range(min(EPOCH_BATCHES, n_batches)):   # the first epoch
+        step(batch)
+    first_epoch = time.time() - args.started
+    batch = 0
+    print('READY %r' % first_epoch, flush=True)
     for line in sys.stdin:
         if line.strip() != 'run':
             break
@@ -210,38 +248,68 @@ def child(args):
           flush=True)
 
 
-def child_process(args, impl, corruption):
+def engine_pythons(args):
+    """{engine: the Python that has it, or None}."""
+    found = {}
+    for engine, given in (('theano', args.theano_python),
+                          ('pytensor', args.pytensor_python)):
+        candidates = [given] if given else [
+            sys.executable] + [os.path.join(REPO, v, 'bin', 'python') for v in
+                               ('.venv-%s' % engine, '.venv')]
+        found[engine] = None
+        for python in candidates:
+            if python and has_module(python, engine):
+                found[engine] = python
+                break
+    return found
+
+
+def has_module(python, name):
+    """True when ``python`` runs and can import ``name``."""
+    if not os.path.exists(python):
+        return False
+    code = 'import importlib.util, sys; sys.exit(importlib.util.find_spec(' \
+           '%r) is None)' % name
+    return subprocess.run([python, '-c', code],
+                          capture_output=True).returncode == 0
+
+
+def child_process(args, impl, corruption, python, cache):
     """Start ``impl``'s process (stdin and stdout are pipes)."""
     import theano_setup
-    from backend import ENGINE
-    env = dict(os.environ, DA_BACKEND=ENGINE)
+    engine, extra, _ = IMPLS[impl]
+    env = dict(os.environ, DA_BACKEND=engine)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[var] = str(args.threads)
-    flags_var, _, _, keys, _ = theano_setup.ENGINES[ENGINE]
-    flags = 'floatX=%s' % args.floatX
-    if impl == 'tutorial-fallback':   # what the engine does without a BLAS
-        flags += ',%s=' % keys[0]
-    env[flags_var] = (flags + ',' + env[flags_var]
-                      if env.get(flags_var) else flags)
-    cmd = [sys.executable, os.path.abspath(__file__), '--child', impl,
+    flags_var = theano_setup.ENGINES[engine][0]
+    flags = ['floatX=%s' % args.floatX] + ([extra] if extra else [])
+    if cache:
+        flags.append('base_compiledir=%s' % cache[engine])
+    env[flags_var] = ','.join(flags + ([env[flags_var]] if env.get(flags_var)
+                                       else []))
+    cmd = [python, os.path.abspath(__file__), '--child', impl,
            '--corruption', str(corruption), '--batch-size',
            str(args.batch_size), '--n-hidden', str(args.n_hidden),
            '--floatX', args.floatX, '--threads', str(args.threads),
-           '--batches', str(args.batches), '--dataset', args.dataset]
+           '--batches', str(args.batches), '--dataset', args.dataset,
+           '--started', repr(time.time())]
     return subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
 
+MISSING = ("No module named 'torch'", 'no CUDA device', 'could not start it')
+
+
 def first_line(proc, impl):
     """The next line ``proc`` prints; exits with its errors if it died.
-    None when ``impl`` is torch and torch is not installed."""
+    None when what the row needs is missing (torch, a GPU)."""
     line = proc.stdout.readline()
     if line:
         return line.strip()
     err = proc.stderr.read()
     proc.wait()
-    if impl == 'torch' and "No module named 'torch'" in err:
+    if any(m in err for m in MISSING):
         return None
     sys.exit('bench: %s failed:\n%s' % (impl, err[-3000:]))
 
@@ -252,17 +320,24 @@ def quartiles(values):
     return tuple(float(q) for q in numpy.percentile(values, (25, 50, 75)))
 
 
-def time_level(args, level):
+def time_level(args, level, impls, cache):
     """Time every implementation at one corruption level, interleaved.
 
-    :returns: {impl: None if not installed, else (median seconds per epoch,
-              peak MB, quartiles of its time over theano's in the same
-              round)}
+    :returns: {impl: None if not available, else (median seconds per
+              epoch, first epoch seconds, peak MB, quartiles of its time
+              over theano's in the same round)}
     """
-    procs = {}
-    for impl in IMPLS:   # one at a time: compiling is CPU-bound too
-        proc = child_process(args, impl, level)
-        procs[impl] = proc if first_line(proc, impl) == 'READY' else None
+    procs, first_epochs = {}, {}
+    for impl in impls:   # one at a time: compiling is CPU-bound too
+        python = args.pythons[IMPLS[impl][0]]
+        if python is None:
+            procs[impl] = None
+            continue
+        proc = child_process(args, impl, level, python, cache)
+        ready = first_line(proc, impl)
+        procs[impl] = proc if ready else None
+        if ready:
+            first_epochs[impl] = float(ready.split()[1])
     live = {impl: p for impl, p in procs.items() if p is not None}
     blocks = {impl: [] for impl in live}
     for _ in range(args.rounds):
@@ -272,16 +347,46 @@ def time_level(args, level):
             proc.stdin.flush()
             blocks[impl].append(float(first_line(proc, impl)))
     results = dict.fromkeys(procs)
+    reference = blocks.get('theano') or next(iter(blocks.values()))
     for impl, proc in live.items():
         proc.stdin.write('end\n')
         proc.stdin.flush()
         peak = float(first_line(proc, impl))
         proc.wait()
         per_batch = quartiles(blocks[impl])[1] / args.batches
-        ratios = [t / ref for t, ref in zip(blocks[impl], blocks['theano'])]
-        results[impl] = (per_batch * 50000 / args.batch_size, peak,
-                         quartiles(ratios))
+        ratios = [t / ref for t, ref in zip(blocks[impl], reference)]
+        results[impl] = (per_batch * 50000 / args.batch_size,
+                         first_epochs[impl], peak, quartiles(ratios))
     return results
+
+
+def gpu_present():
+    """True when an NVIDIA GPU is visible (``nvidia-smi -L`` lists one)."""
+    try:
+        out = subprocess.run(['nvidia-smi', '-L'], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and 'GPU' in out.stdout
+
+
+def versions(python):
+    """'Python 3.x.y, <engine> v, NumPy v' of an environment."""
+    code = ('import sys, importlib, numpy\n'
+            'parts = ["Python %d.%d.%d" % sys.version_info[:3]]\n'
+            'for m in ("theano", "pytensor", "torch"):\n'
+            '    try:\n'
+            '        parts.append("%s %s" % (m, importlib.import_module(m)'
+            '.__version__))\n'
+            '    except Exception:\n'
+            '        pass\n'
+            'parts.append("NumPy " + numpy.__version__)\n'
+            'print(", ".join(parts))\n')
+    env = dict(os.environ, THEANO_FLAGS='blas.ldflags=',
+               PYTENSOR_FLAGS='blas__ldflags=')
+    out = subprocess.run([python, '-c', code], capture_output=True,
+                         text=True, env=env)
+    return out.stdout.strip() or '?'
 
 
 def main(argv=None):
@@ -301,9 +406,20 @@ def main(argv=None):
     parser.add_argument('--pause', type=float, default=0.3,
                         help='seconds of pause before each block (default '
                              '0.3: idle BLAS threads spin about 0.1 s)')
+    parser.add_argument('--impls', nargs='+', choices=sorted(IMPLS),
+                        help='rows to time (default: %s; and %s where a GPU '
+                             'is present)' % (' '.join(DEFAULT_IMPLS),
+                                               ' '.join(GPU_IMPLS)))
+    parser.add_argument('--theano-python', help="Python of Theano's "
+                        'environment (default: found, see above)')
+    parser.add_argument('--pytensor-python', help="Python of PyTensor's "
+                        'environment (default: found, see above)')
+    parser.add_argument('--cold-cache', action='store_true',
+                        help='compile into empty, temporary compile caches')
     parser.add_argument('--dataset', default='mnist.pkl.gz')
-    parser.add_argument('--child', choices=IMPLS + ('gemm',),
+    parser.add_argument('--child', choices=sorted(IMPLS) + ['gemm'],
                         help=argparse.SUPPRESS)
+    parser.add_argument('--started', type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ('batch_size', 'n_hidden', 'threads', 'batches', 'rounds'):
         if getattr(args, name) < 1:
@@ -312,37 +428,61 @@ def main(argv=None):
     if args.child:
         args.impl = args.child
         args.corruption = args.corruption[0]
+        args.started = args.started or START
         return child(args)
 
-    from backend import ENGINE, theano
-    print('dA training step on %s %s: batch %d, 784-%d, %s, %d thread(s); '
-          'median of %d interleaved blocks of %d minibatches, scaled to one '
-          'epoch of 50,000 examples' % (
-              ENGINE, theano.__version__, args.batch_size, args.n_hidden,
-              args.floatX, args.threads, args.rounds, args.batches))
-    for impl in IMPLS:
-        print('  %-17s %s' % (impl, LABELS[impl]))
-    gemm = child_process(args, 'gemm', 0.)
-    print('BLAS (NumPy\'s) on the step\'s matrix shapes: %.1f GFLOP/s'
-          % float(first_line(gemm, 'gemm')))
-    gemm.wait()
+    args.pythons = engine_pythons(args)
+    impls = list(args.impls or DEFAULT_IMPLS +
+                 (GPU_IMPLS if gpu_present() else ()))
+    print('dA training step: batch %d, 784-%d, %s, %d thread(s); median of '
+          '%d interleaved blocks of %d minibatches, scaled to one epoch of '
+          '50,000 examples; first epoch: from the process\'s start, %s '
+          'compile cache' % (
+              args.batch_size, args.n_hidden, args.floatX, args.threads,
+              args.rounds, args.batches,
+              'a cold' if args.cold_cache else 'the'))
+    for engine, python in args.pythons.items():
+        print('  %-8s %s' % (engine, '%s (%s)' % (python, versions(python))
+                             if python else 'not found'))
+    for impl in impls:
+        print('  %-17s %s' % (impl, IMPLS[impl][2]))
+    if args.pythons['theano'] or args.pythons['pytensor']:
+        python = args.pythons['theano'] or args.pythons['pytensor']
+        gemm = subprocess.run(
+            [python, os.path.abspath(__file__), '--child', 'gemm',
+             '--dataset', args.dataset, '--floatX', args.floatX],
+            capture_output=True, text=True,
+            env=dict(os.environ, **{v: str(args.threads) for v in (
+                'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')}))
+        print("BLAS (NumPy's, %s) on the step's matrix shapes: %.1f GFLOP/s"
+              % (os.path.basename(os.path.dirname(os.path.dirname(python))),
+                 float(gemm.stdout.split()[-1])))
     flop = flops_per_batch(args.batch_size, 784, args.n_hidden) \
         * 50000 / args.batch_size
     for level in args.corruption:
+        cache = None
+        if args.cold_cache:
+            cache = {e: tempfile.mkdtemp(prefix='bench-%s-' % e)
+                     for e in ('theano', 'pytensor')}
+        try:
+            results = time_level(args, level, impls, cache)
+        finally:
+            for folder in (cache or {}).values():
+                shutil.rmtree(folder, ignore_errors=True)
         print()
-        print('%-10s %-17s %8s %11s %8s %8s  %s' % (
+        print('%-10s %-17s %8s %11s %8s %8s  %-32s %s' % (
             'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s',
-            'peak MB', 'its time / theano\'s (middle half of the rounds)'))
-        results = time_level(args, level)
-        for impl in IMPLS:
+            'peak MB', "its time / theano's (mid half)", 'first epoch s'))
+        for impl in impls:
             name = '%g %%' % (100 * level)
             if results[impl] is None:
-                print('%-10s %-17s (not installed)' % (name, impl))
+                print('%-10s %-17s (not available here)' % (name, impl))
                 continue
-            secs, peak, (low, mid, high) = results[impl]
-            print('%-10s %-17s %8.2f %11.0f %8.1f %8.0f  %5.2fx (%.2f-%.2f)'
-                  % (name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
-                     mid, low, high))
+            secs, first, peak, (low, mid, high) = results[impl]
+            ratio = '%5.2fx (%.2f-%.2f)' % (mid, low, high)
+            print('%-10s %-17s %8.2f %11.0f %8.1f %8.0f  %-32s %13.1f' % (
+                name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
+                ratio, first))
 
 
 if __name__ == '__main__':

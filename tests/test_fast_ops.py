@@ -1,5 +1,5 @@
 """fast_ops.py: the cost kernel against float64 NumPy math, the random
-numbers and the training against Theano's own ops, bit for bit."""
+numbers and the training against the engine's own ops, bit for bit."""
 import os
 import subprocess
 import sys
@@ -7,21 +7,25 @@ import sys
 import numpy
 import pytest
 
-from backend import ENGINE, T, theano, sigmoid
+import fast_ops
+import dA as dA_module
+from backend import ENGINE, FLAGS_VAR, T, theano, sigmoid
 from conftest import REPO, find_mnist, synthetic_digits
 
-pytestmark = pytest.mark.skipif(ENGINE != 'theano',
-                                reason='fast_ops rewrites Theano graphs only')
-
+theano_only = pytest.mark.skipif(ENGINE != 'theano',
+                                 reason="replaces Theano's own op")
 if ENGINE == 'theano':
-    import fast_ops
-    import dA as dA_module
     from theano.sandbox.rng_mrg import mrg_uniform
+# the engine's C back end, with and without the C code of ops
+C_MODE = theano.Mode(linker='c')
+PY_MODE = theano.Mode(linker='py')
+MRG_OP = 'FastMRGUniform' if ENGINE == 'theano' else 'MRGUniform'
 
 
 def float32():
     """The tutorial's float32 setting, for the test's duration."""
-    return theano.change_flags(floatX='float32')
+    return (theano.change_flags if ENGINE == 'theano'
+            else theano.config.change_flags)(floatX='float32')
 
 
 def cross_entropy_rows64(x, a):
@@ -45,12 +49,12 @@ def xa():
     return x.astype('float32'), a.astype('float32')
 
 
-@pytest.mark.parametrize('linker', ['c', 'py'])
-def test_cross_entropy_rows_matches_float64_numpy(xa, linker):
+@pytest.mark.parametrize('mode', [C_MODE, PY_MODE], ids=['c', 'python'])
+def test_cross_entropy_rows_matches_float64_numpy(xa, mode):
     x, a = xa
     xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
     f = theano.function([xs, as_], fast_ops.CrossEntropyRows()(xs, as_),
-                        mode=theano.Mode(linker=linker))
+                        mode=mode)
     got = f(x, a)
     assert got.dtype == numpy.float32 and got.shape == (40,)
     # float32 rows of 301 terms: a few units in the last place
@@ -63,7 +67,8 @@ def test_cross_entropy_rows_strided_input(xa):
     x, a = xa
     xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
     f = theano.function([xs, as_],
-                        fast_ops.CrossEntropyRows()(xs.T, as_.T))
+                        fast_ops.CrossEntropyRows()(xs.T, as_.T),
+                        mode=C_MODE)
     numpy.testing.assert_allclose(
         f(numpy.ascontiguousarray(x.T), numpy.ascontiguousarray(a.T)),
         cross_entropy_rows64(x, a), rtol=3e-7)
@@ -73,7 +78,8 @@ def test_cross_entropy_rows_refuses_bad_input():
     with pytest.raises(TypeError, match='float32 only'):
         fast_ops.CrossEntropyRows()(T.dmatrix(), T.dmatrix())
     x, a = T.matrix(dtype='float32'), T.matrix(dtype='float32')
-    f = theano.function([x, a], fast_ops.CrossEntropyRows()(x, a))
+    f = theano.function([x, a], fast_ops.CrossEntropyRows()(x, a),
+                        mode=C_MODE)
     with pytest.raises(ValueError, match='x is 2x3, a is 2x4'):
         f(numpy.zeros((2, 3), 'float32'), numpy.zeros((2, 4), 'float32'))
 
@@ -98,6 +104,7 @@ def test_the_tutorial_cost_is_recognised_and_nothing_else():
         d * T.log(zd) + (1 - d) * T.log(1 - zd)) is None   # float64
 
 
+@theano_only
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('size, n_streams', [((20, 784), 2613), ((7, 5), 12),
                                              ((3, 11), 4), ((1, 1), 1)])
@@ -136,23 +143,30 @@ def train_x():
 
 
 @pytest.mark.parametrize('level', [0., 0.3])
-def test_fast_training_gives_the_same_weights(train_x, level):
-    """The project's step against Theano's default compilation of the same
-    tutorial graph: weights bit for bit the same, costs to float32
-    rounding, and the two kernels really in the fast graph."""
+def test_fast_training_gives_the_same_weights(train_x, level, monkeypatch):
+    """The project's step against the engine's compilation of the same
+    tutorial graph without the rewrites (Theano: its default mode;
+    PyTensor: the same C back end): weights bit for bit the same, costs to
+    float32 rounding, and the kernels really in the fast graph."""
+    fast_mode = fast_ops.fast_mode
     runs = {}
     for fast in (False, True):
+        if ENGINE == 'pytensor' and not fast:
+            monkeypatch.setattr(fast_ops, 'fast_mode', lambda: fast_mode()
+                                .excluding(fast_ops.FAST_TAG))
         with float32():
             da, train, n_batches = dA_module.build_train_function(
                 theano.shared(train_x), corruption_level=level,
-                n_hidden=64, fast=fast)
-        costs = numpy.array([train(i) for i in range(n_batches)])
+                n_hidden=64, fast=fast or ENGINE == 'pytensor')
+        monkeypatch.setattr(fast_ops, 'fast_mode', fast_mode)
+        costs = numpy.array([train(numpy.asarray(i))
+                             for i in range(n_batches)])
         ops = [type(n.op).__name__ for n in train.maker.fgraph.toposort()]
         runs[fast] = costs, [p.get_value() for p in da.params], ops
     (costs_ref, params_ref, ops_ref), (costs_fast, params_fast, ops_fast) = \
         runs[False], runs[True]
     assert 'CrossEntropyRows' in ops_fast and 'CrossEntropyRows' not in ops_ref
-    assert ('FastMRGUniform' in ops_fast) == (level > 0)
+    assert (MRG_OP in ops_fast) == (level > 0)
     for ref, fast in zip(params_ref, params_fast):
         assert fast.dtype == numpy.float32
         numpy.testing.assert_array_equal(fast, ref)
@@ -163,26 +177,47 @@ def test_fast_training_gives_the_same_weights(train_x, level):
 def test_float64_cost_is_left_alone(train_x):
     """The cost kernel is float32 only; the (exact) random numbers are
     drawn by the fast op in float64 too."""
-    with theano.change_flags(floatX='float64'):
+    with (theano.change_flags if ENGINE == 'theano'
+          else theano.config.change_flags)(floatX='float64'):
         _, train, _ = dA_module.build_train_function(
             theano.shared(train_x.astype('float64')), corruption_level=0.3,
             n_hidden=16)
     ops = [type(n.op).__name__ for n in train.maker.fgraph.toposort()]
-    assert 'CrossEntropyRows' not in ops and 'FastMRGUniform' in ops
+    assert 'CrossEntropyRows' not in ops and MRG_OP in ops
 
 
-def test_theano_flags_turn_the_rewrites_off():
+def test_engine_flags_turn_the_rewrites_off():
     """``optimizer_excluding=dA_fast`` is the user's way out."""
-    code = ('import backend, theano, dA; '
-            'x = theano.shared(__import__("numpy").ones((40, 784), "f4")); '
-            '_, f, _ = dA.build_train_function(x, 0.3, n_hidden=8); '
+    code = ('import backend, dA; '
+            'x = backend.theano.shared(__import__("numpy").ones((40, 784), '
+            '"f4")); _, f, _ = dA.build_train_function(x, 0.3, n_hidden=8); '
             'print(sorted(type(n.op).__name__ '
             'for n in f.maker.fgraph.toposort()))')
-    env = dict(os.environ, DA_BACKEND='theano',
-               THEANO_FLAGS='floatX=float32,optimizer_excluding=dA_fast')
+    env = dict(os.environ, DA_BACKEND=ENGINE)
+    env[FLAGS_VAR] = 'floatX=float32,optimizer_excluding=dA_fast'
     out = subprocess.run([sys.executable, '-c', code], cwd=str(REPO),
                          env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert 'mrg_uniform' in out.stdout
     assert 'CrossEntropyRows' not in out.stdout
-    assert 'FastMRGUniform' not in out.stdout
+    if ENGINE == 'theano':
+        assert 'mrg_uniform' in out.stdout
+        assert 'FastMRGUniform' not in out.stdout
+
+
+@pytest.mark.skipif(ENGINE != 'pytensor', reason="PyTensor's modes")
+@pytest.mark.parametrize('flags, linker', [
+    ('', 'VMLinker'),                 # nothing chosen: the C back end
+    ('linker=py', 'PerformLinker'),   # the user's choice, rewrites kept
+    ('mode=NUMBA', None),             # the user's choice, as it is
+    ('mode=JAX', None)])
+def test_pytensor_step_mode_follows_the_users_flags(flags, linker):
+    code = ('import fast_ops; m = fast_ops.fast_mode(); '
+            'print(None if m is None else type(m.linker).__name__, '
+            'None if m is None else "dA_fast" in m._optimizer.include)')
+    env = dict(os.environ, DA_BACKEND='pytensor', PYTENSOR_FLAGS=flags,
+               PYTENSORRC=os.devnull)
+    out = subprocess.run([sys.executable, '-c', code], cwd=str(REPO),
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ([linker, 'True'] if linker
+                                  else ['None', 'None'])
