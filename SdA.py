@@ -18,13 +18,13 @@ import timeit
 
 import numpy
 
-from backend import (FLOATX_HELP, DeviceError, RandomStreams, T, check_device,
-                     check_not_jax, script_floatx, sigmoid, theano)
+from backend import (FLOATX_HELP, RandomStreams, T, check_not_jax, run_script,
+                     sigmoid, theano)
 
 from logistic_sgd import LogisticRegression, early_stopping, load_data
 from mlp import HiddenLayer
-from dA import dA, train_epochs
-from utils import check_int, check_number
+from dA import dA
+from utils import check_batch_size, check_int, check_number, train_epochs
 
 
 def check_layers(hidden_layers_sizes, corruption_levels):
@@ -345,11 +345,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     datasets = load_data(dataset)
 
     train_set_x, train_set_y = datasets[0]
-    smallest = min(d[0].get_value(borrow=True).shape[0] for d in datasets)
-    if batch_size > smallest:
-        raise ValueError('batch_size %d is larger than the smallest split '
-                         '(%d examples); use at most %d'
-                         % (batch_size, smallest, smallest))
+    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
+                                     for d in datasets), 'the smallest split')
 
     # compute number of minibatches for training, validation and testing
     n_train_batches = train_set_x.get_value(borrow=True).shape[0]
@@ -439,9 +436,8 @@ test_SdA.__test__ = False
 
 
 def main(argv=None):
-    """Parse the command line and run ``test_SdA`` (defaults: the tutorial's),
-    in float32 unless the user set floatX (``backend.script_floatx``).
-    """
+    """Parse the command line and run ``test_SdA`` (defaults: the
+    tutorial's), as ``backend.run_script`` runs scripts."""
     parser = argparse.ArgumentParser(
         description='Pretrain a stacked denoising autoencoder on MNIST, '
                     'then finetune it as a classifier.', epilog=FLOATX_HELP)
@@ -471,20 +467,13 @@ def main(argv=None):
                         help='NumPy seed behind weights and noise '
                              '(default 89677)')
     args = parser.parse_args(argv)
-    try:
-        check_device()    # before any output: a GPU asked for must start
-        with script_floatx():
-            test_SdA(finetune_lr=args.finetune_lr,
-                     pretraining_epochs=args.pretraining_epochs,
-                     pretrain_lr=args.pretrain_lr,
-                     training_epochs=args.training_epochs,
-                     dataset=args.dataset, batch_size=args.batch_size,
-                     hidden_layers_sizes=args.hidden_layers,
-                     corruption_levels=args.corruption_levels,
-                     seed=args.seed)
-    except (ValueError, FloatingPointError, DeviceError) as e:  # DataError too
-        parser.exit(2, 'error: %s\n' % e)
-
+    run_script(parser, lambda: test_SdA(
+        finetune_lr=args.finetune_lr,
+        pretraining_epochs=args.pretraining_epochs,
+        pretrain_lr=args.pretrain_lr, training_epochs=args.training_epochs,
+        dataset=args.dataset, batch_size=args.batch_size,
+        hidden_layers_sizes=args.hidden_layers,
+        corruption_levels=args.corruption_levels, seed=args.seed))
 
 if __name__ == '__main__':
     main()

@@ -202,3 +202,23 @@ def script_floatx():
     unless the user set floatX in the engine's flags or rc file (see
     ``theano_setup.floatx_default``)."""
     return theano_setup.floatx_default(theano.config, ENGINE)
+
+
+def run_script(parser, work):
+    """Run a command-line script's ``work()`` as the three scripts do: a
+    GPU asked for must start first (nothing written before), float32
+    unless the user set floatX, and a bad setting or file ends the script
+    with ``error: ...`` (exit status 2) instead of a traceback.
+
+    :type parser: argparse.ArgumentParser
+    :param parser: the script's parser (its ``exit`` is used)
+
+    :type work: callable
+    :param work: the script's work, called without arguments
+    """
+    try:
+        check_device()
+        with script_floatx():
+            work()
+    except (ValueError, OSError, FloatingPointError, DeviceError) as e:
+        parser.exit(2, 'error: %s\n' % e)     # DataError is a ValueError

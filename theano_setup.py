@@ -120,19 +120,8 @@ def user_value(name, environ=None, engine='theano'):
 
 def user_setting(name, environ=None, engine='theano'):
     """Return True when the user set the engine's option ``name`` in its
-    flags variable or in one of its rc files.
-
-    :type name: str
-    :param name: ``'floatX'`` (section ``global``) or ``'section.option'``
-                 such as ``'blas.ldflags'``; PyTensor's ``blas__ldflags``
-                 spelling is recognised too
-
-    :type environ: dict or None
-    :param environ: the environment to read (``os.environ`` when None)
-
-    :type engine: str
-    :param engine: 'theano' or 'pytensor'
-    """
+    flags variable or in one of its rc files (the parameters are
+    ``user_value``'s)."""
     return user_value(name, environ, engine) is not None
 
 

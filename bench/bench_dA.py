@@ -79,7 +79,7 @@ def flops_per_batch(batch_size, n_visible, n_hidden):
 def load_train_x(dataset, floatX):
     """The training images as a C-contiguous array of ``floatX``."""
     import numpy
-    from logistic_sgd import find_dataset, read_dataset
+    from datasets import find_dataset, read_dataset
     x = read_dataset(find_dataset(dataset, download_missing=False))[0][0]
     return numpy.ascontiguousarray(x, dtype=floatX)
 

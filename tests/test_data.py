@@ -9,8 +9,9 @@ import threading
 import numpy
 import pytest
 
-import logistic_sgd
-from logistic_sgd import DataError, download, load_data, read_dataset
+import datasets
+from datasets import DataError, download, read_dataset
+from logistic_sgd import load_data
 from conftest import synthetic_digits, write_dataset
 
 
@@ -43,9 +44,9 @@ def test_missing_file_names_the_places_tried(tmp_path, monkeypatch):
 
 def test_bare_name_found_in_data_dir_env(small_dataset, monkeypatch):
     path, _ = small_dataset
-    monkeypatch.setattr(logistic_sgd, 'DATA_DIR', '/nonexistent')
+    monkeypatch.setattr(datasets, 'DATA_DIR', '/nonexistent')
     monkeypatch.setenv('DA_DATA_DIR', os.path.dirname(path))
-    assert logistic_sgd.find_dataset(os.path.basename(path)) == path
+    assert datasets.find_dataset(os.path.basename(path)) == path
 
 
 def test_truncated_file(small_dataset, tmp_path):
@@ -213,9 +214,9 @@ def test_load_data_downloads_missing_mnist(server, tmp_path, monkeypatch,
     body = open(src, 'rb').read()
     data_dir = tmp_path / 'data'
     monkeypatch.setattr(_Handler, 'do_GET', _serve_bytes(body))
-    monkeypatch.setattr(logistic_sgd, 'DATA_DIR', str(data_dir))
-    monkeypatch.setattr(logistic_sgd, 'MNIST_MIRRORS', [server + '/mnist'])
-    monkeypatch.setattr(logistic_sgd, 'MNIST_MD5',
+    monkeypatch.setattr(datasets, 'DATA_DIR', str(data_dir))
+    monkeypatch.setattr(datasets, 'MNIST_MIRRORS', [server + '/mnist'])
+    monkeypatch.setattr(datasets, 'MNIST_MD5',
                         hashlib.md5(body).hexdigest())
     monkeypatch.delenv('DA_DATA_DIR', raising=False)
     monkeypatch.chdir(tmp_path)

@@ -138,7 +138,7 @@ def train_x():
     path = find_mnist()
     if path is None:
         return synthetic_digits(2000)[0]
-    from logistic_sgd import read_dataset
+    from datasets import read_dataset
     return read_dataset(path)[0][0][:2000].astype('float32')
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope='module')
 def mnist():
-    from logistic_sgd import read_dataset
+    from datasets import read_dataset
     return read_dataset(MNIST)
 
 

@@ -1,5 +1,5 @@
-"""What test_dA writes besides the filters (issue 5): pictures, metrics,
-saved models, the linear probe and the progress bar."""
+"""What test_dA writes besides the filters (report.py): pictures, metrics,
+saved models, the linear probe; and the progress bar (utils.py)."""
 import json
 import os
 import sys
@@ -9,8 +9,10 @@ import pytest
 from PIL import Image
 
 import dA as dA_module
-from dA import dA
+import report
+import utils
 from backend import T, sigmoid, theano
+from report import load_dA, save_dA
 from utils import plot_cost_curves
 
 floatX = theano.config.floatX
@@ -98,7 +100,7 @@ def test_save_then_load_gives_the_same_model(trained, tmp_path):
     _, out, _ = trained
     path = str(out / 'dA_corruption_30.npz')
     x = T.matrix('x')
-    loaded = dA.load(path, input=x)
+    loaded = load_dA(path, input=x)
     with numpy.load(path) as f:
         saved = {k: f[k] for k in f.files}
     numpy.testing.assert_array_equal(loaded.W.get_value(), saved['W'])
@@ -108,14 +110,14 @@ def test_save_then_load_gives_the_same_model(trained, tmp_path):
     assert (loaded.n_visible, loaded.n_hidden) == (784, 120)
     # saving the loaded model again gives the same arrays
     again = str(tmp_path / 'again.npz')
-    loaded.save(again)
+    save_dA(loaded, again)
     with numpy.load(again) as f:
         for k in ('W', 'b', 'b_prime'):
             numpy.testing.assert_array_equal(f[k], saved[k])
     # same cost on the same minibatch, at corruption 0 (deterministic)
     batch = numpy.random.RandomState(0).rand(10, 784).astype(floatX)
     costs = []
-    for model in (loaded, dA.load(again)):
+    for model in (loaded, load_dA(again)):
         cost, _ = model.get_cost_updates(0., 0.1)
         costs.append(float(theano.function([model.x], cost)(batch)))
     assert costs[0] == costs[1]
@@ -125,7 +127,7 @@ def test_loaded_weights_seed_a_stacked_layer(trained):
     from mlp import HiddenLayer
     _, out, _ = trained
     x = T.matrix('x')
-    first = dA.load(str(out / 'dA_corruption_30.npz'), input=x)
+    first = load_dA(str(out / 'dA_corruption_30.npz'), input=x)
     layer = HiddenLayer(numpy.random.RandomState(0), x, 784, 120,
                         W=first.W, b=first.b, activation=sigmoid)
     batch = numpy.random.RandomState(1).rand(3, 784).astype(floatX)
@@ -140,21 +142,21 @@ def test_truncated_or_wrong_npz_is_refused(trained, tmp_path):
     cut = tmp_path / 'cut.npz'
     cut.write_bytes(raw[:len(raw) // 2])
     with pytest.raises(ValueError, match='cannot read saved dA'):
-        dA.load(str(cut))
+        load_dA(str(cut))
     wrong = tmp_path / 'wrong.npz'
     numpy.savez(str(wrong), W=numpy.zeros((784, 10)), b=numpy.zeros(11),
                 b_prime=numpy.zeros(784), n_visible=784, n_hidden=10)
     with pytest.raises(ValueError, match='b must be finite floats of shape'):
-        dA.load(str(wrong))
+        load_dA(str(wrong))
     partial = tmp_path / 'partial.npz'
     numpy.savez(str(partial), W=numpy.zeros((784, 10)))
     with pytest.raises(ValueError, match='not a saved dA'):
-        dA.load(str(partial))
+        load_dA(str(partial))
 
 
 def test_probe_beats_chance(trained, capsys):
     path, out, _ = trained
-    table = dA_module.probe(str(out), path, learning_rate=0.5,
+    table = report.probe(str(out), path, learning_rate=0.5,
                             n_epochs=30, batch_size=25)
     assert [r['features'] for r in table] == ['raw pixels', '0 % dA code',
                                               '30 % dA code']
@@ -168,12 +170,12 @@ def test_probe_beats_chance(trained, capsys):
 
 def test_probe_without_a_run_says_what_to_do(tmp_path):
     with pytest.raises(ValueError, match='run python dA.py'):
-        dA_module.probe(str(tmp_path), 'unused.pkl.gz')
+        report.probe(str(tmp_path), 'unused.pkl.gz')
 
 
 def test_progress_bar_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys.stderr, 'isatty', lambda: True)
-    costs, seconds = dA_module.train_epochs(
+    costs, seconds = utils.train_epochs(
         lambda i: 1.0, n_batches=50, epochs=2,
         report=lambda e, c: print('Training epoch %d, cost ' % e, c),
         batch_size=20)

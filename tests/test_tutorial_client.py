@@ -186,7 +186,7 @@ def test_tutorial_style_sda_script(tmp_path):
     # the first pretraining step, without corruption, is the tutorial's
     # cross-entropy of the initial weights (float64 here: no flags)
     init = numpy.load(str(tmp_path / 'initial.npz'))
-    from logistic_sgd import read_dataset
+    from datasets import read_dataset
     x0 = read_dataset(dataset)[0][0][:20].astype('float64')
     assert result['first'] == pytest.approx(
         npda.cost(x0, init['W'], init['b'], init['b_prime']), rel=1e-9)
