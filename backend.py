@@ -31,11 +31,9 @@ def choose_engine(environ=None, version=None):
     """Return 'theano' or 'pytensor' per ``DA_BACKEND`` and what is installed.
 
     Without ``DA_BACKEND``: the engine the user's script already imported
-    (``import theano`` first, as the tutorials do), else PyTensor when it
-    is installed, else Theano.  The project's install brings Theano on
-    Python <= 3.11 and PyTensor on 3.12 and later; PyTensor next to Theano
-    on 3.11 is there because it was asked for (``pip install -e
-    '.[pytensor]'``), so it is used.
+    (``import theano`` first, as the tutorials do), else the one the
+    project's install brings for this Python: Theano on Python <= 3.11
+    (PyTensor if Theano is missing), PyTensor on 3.12 and later.
 
     :type environ: dict or None
     :param environ: the environment to read (``os.environ`` when None)
@@ -64,7 +62,7 @@ def choose_engine(environ=None, version=None):
     elif len(imported) == 1:
         candidates = imported
     elif version[:2] < THEANO_PYTHONS:
-        candidates = ['pytensor', 'theano']
+        candidates = ['theano', 'pytensor']
     else:
         candidates = ['pytensor']
     for name in candidates:

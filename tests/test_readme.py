@@ -41,3 +41,17 @@ def test_pretraining_changes_what_the_network_computes():
     before = net(probe)
     exec(compile('#' + tail, 'README.md example', 'exec'), namespace)
     assert not numpy.allclose(before, net(probe))
+
+
+def test_readme_opens_with_the_two_commands():
+    """A newcomer's page: short, the install-and-run and test commands in
+    its first 30 lines, and the test command the one CI runs."""
+    lines = (REPO / 'README.md').read_text().splitlines()
+    assert len(lines) < 220
+    commands = [lines[i + 1] for i in range(30) if lines[i] == '```sh']
+    assert commands[:2] == [
+        'python3 -m venv .venv && .venv/bin/pip install -e . && '
+        '.venv/bin/python dA.py',
+        'python3 tests/run_engines.py']
+    ci = (REPO / '.ci' / 'run').read_text()
+    assert "grep -m1 -E '^python3 tests/run_engines.py' README.md" in ci

@@ -164,7 +164,8 @@ def test_backend_choice_and_errors(tmp_path):
 
 def test_backend_default_engine(monkeypatch):
     """Without DA_BACKEND: the engine a script imported already, else
-    PyTensor where installed, else Theano (never on Python >= 3.12)."""
+    Theano on Python <= 3.11 (PyTensor if it is the one there), PyTensor on
+    3.12 and later (never Theano)."""
     installed = {'theano'}
     monkeypatch.setattr(backend.importlib.util, 'find_spec',
                         lambda name: object() if name in installed else None)
@@ -174,13 +175,16 @@ def test_backend_default_engine(monkeypatch):
     with pytest.raises(ImportError, match=r'Python \(3.13\).*PyTensor on '
                        '3.12 and later'):
         backend.choose_engine({}, version=(3, 13))
-    installed.add('pytensor')        # pip install -e '.[pytensor]' on 3.11
-    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
-    assert backend.choose_engine({}, version=(3, 13)) == 'pytensor'
-    assert backend.choose_engine({'DA_BACKEND': 'Theano'},
-                                 version=(3, 11)) == 'theano'
-    monkeypatch.setitem(sys.modules, 'theano', object())   # import theano
+    installed.add('pytensor')
     assert backend.choose_engine({}, version=(3, 11)) == 'theano'
+    assert backend.choose_engine({}, version=(3, 13)) == 'pytensor'
+    assert backend.choose_engine({'DA_BACKEND': 'PyTensor'},
+                                 version=(3, 11)) == 'pytensor'
+    monkeypatch.setitem(sys.modules, 'pytensor', object())  # import pytensor
+    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
+    installed.discard('theano')
+    monkeypatch.delitem(sys.modules, 'pytensor')
+    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
     installed.discard('pytensor')
     with pytest.raises(ImportError, match='DA_BACKEND=pytensor, but '
                        'PyTensor is not installed'):
