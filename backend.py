@@ -8,12 +8,15 @@ Every module of the project takes its engine from here::
 so the code reads the same on both.  The project's install brings Theano
 on Python <= 3.11 and PyTensor on 3.12 and later (``choose_engine`` says
 which is used when both are there); the environment variable
-``DA_BACKEND=theano`` or ``DA_BACKEND=pytensor`` forces one.  ``theano`` is the engine's top module
-(``pytensor`` under PyTensor), ``T`` its ``tensor`` module.
+``DA_BACKEND=theano`` or ``DA_BACKEND=pytensor`` forces one.  ``theano``
+is the engine's top module (``pytensor`` under PyTensor), ``T`` its
+``tensor`` module.
 
 The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
-``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; ``theano_setup.py`` only
-supplies a BLAS default that they override.
+``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; the project's defaults
+(``theano_setup.py``; float32 in the scripts, ``run_script``) are only
+defaults.  Where the user asked for a GPU that Theano could not start,
+``check_device`` says so instead of training on the CPU.
 """
 import importlib
 import importlib.util

@@ -31,12 +31,10 @@ To turn the rewrites off (the engine's own kernels, and its costs bit for
 bit): ``THEANO_FLAGS=optimizer_excluding=dA_fast`` (PyTensor:
 ``PYTENSOR_FLAGS``).
 """
-import hashlib
-
 import numpy
 
 from backend import ENGINE, theano, T, sigmoid
-from rng_mrg import mrg_c_support_code
+from rng_mrg import mrg_c_support_code, source_hash
 
 if ENGINE == 'theano':
     from theano.gof.opt import in2out
@@ -153,11 +151,6 @@ static void xent_rows(npy_intp rows, npy_intp cols,
     }
 }
 """
-
-
-def _source_hash(text):
-    """A short hash of C source, for the compile cache's key."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _constant_value(var):
@@ -316,7 +309,7 @@ class CrossEntropyRows(_OpBase):
     def c_code_cache_version(self):
         # The engine reuses a compiled module whose version matches: the
         # source's hash makes any change to the C code recompile.
-        return (1, _source_hash(_XENT_C + _XENT_CALL))
+        return (1, source_hash(_XENT_C + _XENT_CALL))
 
 
 @node_rewriter([Sum])
@@ -343,7 +336,7 @@ if ENGINE == 'theano':
             return mrg_c_support_code()
 
         def c_code_cache_version(self):
-            return (10, 'dA-fast', _source_hash(self.c_support_code()))
+            return (10, 'dA-fast', source_hash(self.c_support_code()))
 
     @node_rewriter([_mrg_uniform])
     def local_fast_mrg(node):

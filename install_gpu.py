@@ -160,7 +160,7 @@ def build_library(src, build, prefix, jobs):
 def build_pygpu(src, prefix):
     """Build pygpu against the installed library and NumPy, and install it
     here (no build isolation: it must use this environment's NumPy)."""
-    pip_install('Cython<3', 'mako>=0.7', 'six', 'setuptools', 'wheel')
+    pip_install('Cython<3', 'mako>=0.7', 'six', 'setuptools<82', 'wheel')
     lib = os.path.join(prefix, 'lib')
     env = dict(os.environ)
     env['CFLAGS'] = ('-I%s ' % os.path.join(prefix, 'include')

@@ -1,12 +1,13 @@
 """What a run of ``test_dA`` leaves behind, and what the models learnt.
 
 The tutorial's own output is the filters of each model
-(``save_filters``); beyond it, ``report_models`` writes
-``reconstructions.png`` (the models rebuilding corrupted test digits),
-``cost_curves.png`` and ``metrics.json`` (the run's settings, versions,
-costs and test-set costs), and ``probe`` (``python dA.py --probe``) fits the
-tutorial's logistic regression on each saved model's code.  Every file is
-written to a temporary name and renamed.
+(``save_filters``); beyond it, each model is saved (``save_dA``; read back
+with ``load_dA``), ``report_models`` writes ``reconstructions.png`` (the
+models rebuilding corrupted test digits), ``cost_curves.png`` and
+``metrics.json`` (the run's settings, versions, costs and test-set costs),
+and ``probe`` (``python dA.py --probe``) fits the tutorial's logistic
+regression on each saved model's code.  Every file is written to a
+temporary name and renamed.
 """
 import json
 import os

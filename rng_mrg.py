@@ -19,6 +19,7 @@ tutorial's costs at 30 % corruption are not reproduced.  Here:
   ``backend.RandomStreams`` is under PyTensor.  The same seed gives the same
   numbers as Theano's, bit for bit.
 """
+import hashlib
 import sys
 
 import numpy
@@ -224,6 +225,13 @@ void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample,
 """
 
 
+def source_hash(text):
+    """A short hash of C source, for the compile cache's key: an engine
+    reuses a compiled module whose version matches, so any change to the
+    source must change the version."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def mrg_c_support_code():
     """The C functions ``cpu_rng_mrg_uniform_npy_float32`` and ``_float64``
     (Theano's names and signature)."""
@@ -336,7 +344,8 @@ if 'pytensor' in sys.modules:
                     "MRGUniform draws at most 2**31 - 1 samples at a time");
                 %(fail)s
             }
-            if (PyArray_NDIM(%(rstate)s) != 2 || PyArray_DIMS(%(rstate)s)[1] != 6
+            if (PyArray_NDIM(%(rstate)s) != 2
+                || PyArray_DIMS(%(rstate)s)[1] != 6
                 || PyArray_TYPE(%(rstate)s) != NPY_INT32
                 || PyArray_DIMS(%(rstate)s)[0] < 1) {
                 PyErr_SetString(PyExc_ValueError,
@@ -372,9 +381,9 @@ if 'pytensor' in sys.modules:
 
         def c_code_cache_version(self):
             # the C source's hash: any change to it recompiles
-            import hashlib
-            return (1, hashlib.sha256(mrg_c_support_code().encode())
-                    .hexdigest()[:16])
+            return (1, source_hash(mrg_c_support_code() + self.c_code(
+                None, 'n', ('rstate', 'size'), ('o_rstate', 'o_sample'),
+                {'fail': ''})))
 
     @node_rewriter([MRGUniform])
     def mrg_uniform_inplace(fgraph, node):

@@ -197,8 +197,9 @@ sys.path.insert(0, {tests!r})
 from conftest import small_dataset_file
 import dA, logistic_sgd
 path = small_dataset_file({tmp!r})
+# (the 30 % graph holds all of the 0 % one, and the noise)
 dA.main(['--epochs', '1', '--n-hidden', '20', '--dataset', path,
-         '--output-folder', {out!r}])
+         '--corruption-levels', '0.3', '--output-folder', {out!r}])
 logistic_sgd.main(['--epochs', '1', '--batch-size', '25', '--dataset', path,
                    '--model', {model!r}])
 print('float32 ok')
