@@ -439,14 +439,19 @@ if 'pytensor' in sys.modules:
             return state, out.reshape(to_fixed_tuple(size, ndim))
         return mrg_uniform
 
-    def _jax_mrg_uniform(op):
+    def _jax_mrg_uniform(op, node):
         """The draw as a JAX function (PyTensor's JAX mode; the size must be
-        static, as the rewrite below makes it)."""
+        static: a constant, or the shape of a variable, which the rewrite
+        below turns into a tuple)."""
         import jax.numpy as jnp
+        from pytensor.graph.basic import Constant
         dtype = op.dtype
+        constant = node is not None and isinstance(node.inputs[1], Constant)
+        static = tuple(int(v) for v in node.inputs[1].data) \
+            if constant else None
 
         def mrg_uniform(rstate, size):
-            shape = tuple(int(v) for v in size)
+            shape = static or tuple(int(v) for v in size)
             n_elements = int(numpy.prod(shape))
             n_streams = rstate.shape[0]
             s = [rstate[:, c].astype(jnp.uint32) for c in range(6)]
@@ -473,7 +478,7 @@ if 'pytensor' in sys.modules:
         from pytensor.link.jax.dispatch import jax_funcify
         from pytensor.link.jax.dispatch.shape import JAXShapeTuple
         jax_funcify.register(MRGUniform)(
-            lambda op, node=None, **kwargs: _jax_mrg_uniform(op))
+            lambda op, node=None, **kwargs: _jax_mrg_uniform(op, node))
 
         @node_rewriter([MRGUniform])
         def mrg_size_as_tuple(fgraph, node):

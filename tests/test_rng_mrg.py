@@ -40,6 +40,16 @@ def test_jump_matrices_are_powers_of_the_transitions():
     assert rng_mrg.A2P134 == mat_pow_2k(A2, 134, M2)
 
 
+# States at the generator's edges: all at the top of their range; and a
+# step whose sum is exactly M1 (first component), M2 (second), where a
+# reduction by "> M" instead of ">= M" would go wrong.
+EDGE_STATES = numpy.array([
+    [M1 - 1, M1 - 1, M1 - 1, M2 - 1, M2 - 1, M2 - 1],
+    [5, (M1 - 129) * pow(2 ** 22, -1, M1) % M1, 1, 7, 9, 11],
+    [5, 6, 7, (M2 - 2 ** 15 - 1) * pow(2 ** 15, -1, M2) % M2, 9, 1]],
+    dtype='int32')
+
+
 def definition(state, n):
     """n numerators of MRG31k3p from ``state``, straight from its
     recurrences; and the state after them."""
@@ -60,7 +70,7 @@ def test_numpy_reference_follows_the_definition(dtype):
     states = numpy.concatenate([
         rng.randint(0, M1, size=(5, 3)), rng.randint(0, M2, size=(5, 3))],
         axis=1).astype('int32')
-    states[0] = [M1 - 1, M1 - 1, M1 - 1, M2 - 1, M2 - 1, M2 - 1]  # extremes
+    states[:3] = EDGE_STATES
     n_rounds = 4
     samples, new = rng_mrg.mrg_uniform_numpy(states, 5 * n_rounds - 2, dtype)
     for k in range(5):
@@ -210,3 +220,22 @@ def test_pytensor_op_in_place_in_the_c_back_end():
         rng_mrg.MRGUniform('float32', 2)(T.matrix(), [2, 3])
     with pytest.raises(TypeError, match='float32 or float64'):
         rng_mrg.MRGUniform('int64', 2)
+
+
+@pytensor_only
+def test_pytensor_op_at_the_edges_in_every_mode():
+    """The op's C, Python, Numba and JAX code against the reference, from
+    states at the edges of the reductions."""
+    from pytensor.compile.mode import Mode
+    expected, new_state = rng_mrg.mrg_uniform_numpy(EDGE_STATES, 12,
+                                                    'float32')
+    for name, mode in pytensor_modes() + [
+            ('c, not in place', Mode(linker='cvm', optimizer=None))]:
+        state = theano.shared(EDGE_STATES.copy())
+        new, sample = rng_mrg.MRGUniform('float32', 1)(state, [12])
+        f = theano.function([], [new, sample], mode=mode)
+        got_state, got = f()
+        numpy.testing.assert_array_equal(numpy.asarray(got), expected,
+                                         err_msg=name)
+        numpy.testing.assert_array_equal(numpy.asarray(got_state),
+                                         new_state, err_msg=name)
