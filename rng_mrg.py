@@ -471,8 +471,12 @@ if 'pytensor' in sys.modules:
         import importlib.util
         from pytensor.link.numba.dispatch.basic import \
             register_funcify_default_op_cache_key
+        # Numba keeps compiled functions on disk by the op's properties:
+        # the source's hash, added to that key, makes any change recompile
+        import inspect
+        salt = int(source_hash(inspect.getsource(_numba_mrg_uniform)), 16)
         register_funcify_default_op_cache_key(MRGUniform)(
-            lambda op, node=None, **kwargs: _numba_mrg_uniform(op))
+            lambda op, node=None, **kwargs: (_numba_mrg_uniform(op), salt))
         if importlib.util.find_spec('jax') is None:
             return
         from pytensor.link.jax.dispatch import jax_funcify
