@@ -1,6 +1,8 @@
-"""Plotting samples and filters (the tutorial's ``tile_raster_images``),
-``atomic_write`` for every file the project saves, and the checks that
-validate settings at the door (``check_int``, ``check_number``).
+"""Plotting samples and filters (the tutorial's ``tile_raster_images``) and
+the pictures of a run, ``atomic_write`` for every file the project saves,
+the checks that validate settings at the door (``check_int``,
+``check_number``, ``check_batch_size``, ``check_hyperparameters``), and
+``train_epochs``, the one training loop (dA.py's and SdA.py's).
 
 No Theano here, so it imports fast and can be used on its own.  Pillow turns
 the array ``tile_raster_images`` returns into a picture::
