@@ -391,11 +391,11 @@ def fast_mode():
     else:
         # the default mode with the C back end, as get_mode builds it
         mode = Mode(linker='cvm', optimizer=config.optimizer)
-        for method, tags in ((mode.excluding, config.optimizer_excluding),
-                             (mode.including, config.optimizer_including),
-                             (mode.requiring, config.optimizer_requiring)):
+        for method, tags in (('excluding', config.optimizer_excluding),
+                             ('including', config.optimizer_including),
+                             ('requiring', config.optimizer_requiring)):
             if tags:
-                mode = getattr(mode, method.__name__)(*tags.split(':'))
+                mode = getattr(mode, method)(*tags.split(':'))
     from pytensor.graph.rewriting.db import RewriteDatabaseQuery
     if not isinstance(mode.provided_optimizer, RewriteDatabaseQuery):
         return mode       # no graph rewriting asked for: none added

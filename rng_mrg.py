@@ -48,7 +48,8 @@ SYMBOLIC_SIZE_STREAMS = 60 * 256
 
 
 def _jump(state, a1, a2):
-    """The state ``len(a)`` steps on: each component times its matrix."""
+    """The state moved on by the jump matrices ``a1``, ``a2``: each
+    component times its matrix, modulo its modulus."""
     s1, s2 = [int(v) for v in state[:3]], [int(v) for v in state[3:]]
     return ([sum(a * s for a, s in zip(row, s1)) % M1 for row in a1]
             + [sum(a * s for a, s in zip(row, s2)) % M2 for row in a2])

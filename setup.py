@@ -21,6 +21,7 @@ PTH_NAME = 'dA-tutorial.pth'
 # theano_setup.EngineImportHook.  Importing theano_setup itself waits until
 # then, so Python processes that never import an engine are not slowed; a
 # checkout removed after an editable install just turns it off.
+# (theano_setup.PTH_FINDER names the class.)
 PTH_SOURCE = """
 class dA_tutorial_engine_hook(object):
     real = None

@@ -203,9 +203,9 @@ def default_blas_ldflags():
 
 class engine_defaults(object):
     """Within this block (``with engine_defaults(engine):``), the engine's
-    flags variable carries the BLAS default, unless the user set the BLAS
-    flags; the variable is restored afterwards.  The engine reads its flags
-    when it is imported.
+    flags variable carries the project's defaults that the user did not set
+    (``defaults``), and Theano's GPU start-up errors are kept; the variable
+    is restored afterwards.  The engine reads its flags when it is imported.
 
     :type engine: str
     :param engine: 'theano' or 'pytensor'
@@ -290,8 +290,7 @@ class EngineImportHook(object):
     imported, its module runs inside ``engine_defaults``.  Any other import
     costs one set lookup."""
 
-    # names being looked up by the other finders; shared, since the .pth's
-    # finder holds an instance of its own
+    # names being looked up by the other finders
     _finding = set()
 
     def find_spec(self, fullname, path=None, target=None):
@@ -314,14 +313,20 @@ class EngineImportHook(object):
         return spec
 
 
-def install_import_hook():
-    """Put ``EngineImportHook`` first on ``sys.meta_path`` (once).
+# the finder that dA-tutorial.pth installs at start-up (setup.py); it runs
+# an EngineImportHook of its own
+PTH_FINDER = 'dA_tutorial_engine_hook'
 
-    ``import_engine`` calls it; in an installed project the finder of
-    ``dA-tutorial.pth`` (setup.py) also runs ``EngineImportHook``, at the
-    engine's first import from anywhere.
+
+def install_import_hook():
+    """Put ``EngineImportHook`` first on ``sys.meta_path``, unless one is
+    there already, directly or through the finder of ``dA-tutorial.pth``
+    (an installed project's, at start-up).  ``import_engine`` calls it, so
+    that the engine gets its defaults from a checkout that is not installed
+    too.
     """
-    if not any(isinstance(f, EngineImportHook) for f in sys.meta_path):
+    if not any(isinstance(f, EngineImportHook)
+               or type(f).__name__ == PTH_FINDER for f in sys.meta_path):
         sys.meta_path.insert(0, EngineImportHook())
 
 
