@@ -18,13 +18,14 @@ import timeit
 
 import numpy
 
-from backend import (FLOATX_HELP, RandomStreams, T, check_not_jax, run_script,
-                     sigmoid, theano)
+from da_tutorial.engine import (FLOATX_HELP, RandomStreams, T, check_not_jax,
+                                run_script, sigmoid, theano)
+from da_tutorial.checks import check_batch_size, check_int, check_number
+from da_tutorial.training import early_stopping, train_epochs
 
-from logistic_sgd import LogisticRegression, early_stopping, load_data
+from logistic_sgd import LogisticRegression, load_data
 from mlp import HiddenLayer
 from dA import dA
-from utils import check_batch_size, check_int, check_number, train_epochs
 
 
 def check_layers(hidden_layers_sizes, corruption_levels):
@@ -437,7 +438,7 @@ test_SdA.__test__ = False
 
 def main(argv=None):
     """Parse the command line and run ``test_SdA`` (defaults: the
-    tutorial's), as ``backend.run_script`` runs scripts."""
+    tutorial's), as ``da_tutorial.engine.run_script`` runs scripts."""
     parser = argparse.ArgumentParser(
         description='Pretrain a stacked denoising autoencoder on MNIST, '
                     'then finetune it as a classifier.', epilog=FLOATX_HELP)

@@ -34,18 +34,24 @@ import argparse
 import os
 import sys
 import timeit
+import zipfile
 
 import numpy
+from PIL import Image
 
-from backend import (FLOATX_HELP, RandomStreams, T, Variable, check_device,
-                     jax_mode, run_script, sigmoid, theano)
+from da_tutorial.engine import (FLOATX_HELP, RandomStreams, T, Variable,
+                                check_device, jax_mode, run_script, sigmoid,
+                                theano)
+from da_tutorial import fast_ops
+from da_tutorial.checks import (check_batch_size, check_hyperparameters,
+                                check_int, check_number, corruption_name)
+from da_tutorial.files import (atomic_write, check_output_folder,
+                               make_output_folder)
+from da_tutorial.report import probe, report_models, save_run, saved_models
+from da_tutorial.training import train_epochs
 
-import fast_ops
-from logistic_sgd import load_data
-from report import (check_output_folder, filters_saver, probe, report_models,
-                    save_filters, save_run)
-from utils import (check_batch_size, check_hyperparameters, check_int,
-                   check_number, corruption_name, train_epochs)
+from logistic_sgd import load_data, train_logistic_regression
+from utils import tile_raster_images
 
 
 class dA(object):
@@ -282,6 +288,104 @@ class dA(object):
 
         return (cost, updates)
 
+    def save(self, path):
+        """Write W, b, b_prime and the shapes to an ``.npz`` file (no
+        pickle), under a temporary name, then renamed: ``path`` is never
+        half written.
+
+        :type path: str
+        :param path: the file to write (``.npz`` is not added)
+        """
+        with atomic_write(path) as f:
+            numpy.savez(f, W=self.W.get_value(), b=self.b.get_value(),
+                        b_prime=self.b_prime.get_value(),
+                        n_visible=self.n_visible, n_hidden=self.n_hidden)
+
+    @classmethod
+    def load(cls, path, input=None, numpy_rng=None, theano_rng=None):
+        """Return a dA with exactly the parameters ``save`` wrote.
+
+        :type path: str
+        :param path: an ``.npz`` written by ``dA.save``
+
+        :type input: theano.tensor.TensorType
+        :param input: symbolic input, as for the constructor
+
+        :type numpy_rng: numpy.random.RandomState or None
+        :param numpy_rng: seeds the corruption noise when ``theano_rng`` is
+                          None (RandomState(123) when None too)
+
+        :type theano_rng: RandomStreams or None
+        :param theano_rng: as for the constructor
+
+        :raises ValueError: naming the file and what is wrong with it
+        """
+        names = ('W', 'b', 'b_prime', 'n_visible', 'n_hidden')
+        try:
+            with numpy.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in names}
+        except KeyError as e:
+            raise ValueError('%s is not a saved dA: no %s in it'
+                             % (path, e)) from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError('cannot read saved dA %s: %s: %s (truncated or '
+                             'not an .npz written by dA.save?)'
+                             % (path, type(e).__name__, e)) from None
+        sizes = arrays['n_visible'], arrays['n_hidden']
+        if any(s.shape != () or s.dtype.kind not in 'iu' or s < 1
+               for s in sizes):
+            raise ValueError('%s: n_visible and n_hidden must be positive '
+                             'integers, got %s and %s' % ((path,) + sizes))
+        n_visible, n_hidden = int(sizes[0]), int(sizes[1])
+        expected = {'W': (n_visible, n_hidden), 'b': (n_hidden,),
+                    'b_prime': (n_visible,)}
+        for name, shape in expected.items():
+            value = arrays[name]
+            if value.shape != shape or value.dtype.kind != 'f' or \
+                    not numpy.all(numpy.isfinite(value)):
+                raise ValueError('%s: %s must be finite floats of shape %s, '
+                                 'got %s %s' % (path, name, shape,
+                                                value.dtype, value.shape))
+
+        def shared(name):
+            return theano.shared(numpy.asarray(arrays[name],
+                                               dtype=theano.config.floatX),
+                                 name=name, borrow=True)
+        return cls(numpy_rng or numpy.random.RandomState(123),
+                   theano_rng=theano_rng, input=input, n_visible=n_visible,
+                   n_hidden=n_hidden, W=shared('W'), bhid=shared('b'),
+                   bvis=shared('b_prime'))
+
+
+def save_filters(da, path, tile_shape=(10, 10)):
+    """Save the first filters of ``da`` (rows of W.T) as one tiled picture,
+    as the tutorial does; written to a temporary name and renamed.
+
+    :type da: dA
+    :param da: a dA with 28x28 inputs
+
+    :type path: str
+    :param path: the ``.png`` file to write
+    """
+    image = Image.fromarray(tile_raster_images(
+        X=da.W.get_value(borrow=True).T,
+        img_shape=(28, 28), tile_shape=tile_shape,
+        tile_spacing=(1, 1)))
+    with atomic_write(path) as f:
+        image.save(f, format='PNG')
+
+
+def filters_saver(output_folder, level, every):
+    """An ``on_epoch(epoch, da)`` that saves the filters after every
+    ``every`` epochs (never for 0), as ``filters_corruption_<percent>_epoch_<N>
+    .png``."""
+    def on_epoch(epoch, da):
+        if every and (epoch + 1) % every == 0:
+            save_filters(da, os.path.join(
+                output_folder, 'filters_corruption_%s_epoch_%d.png'
+                % (corruption_name(level), epoch + 1)))
+    return on_epoch
+
 
 def build_train_function(train_set_x, corruption_level=0.,
                          learning_rate=0.1, batch_size=20, n_hidden=500,
@@ -405,9 +509,10 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     each model, as the tutorial does), ``filters_every`` (also save the
     filters every this many epochs; 0: only at the end).
 
-    Writes each model's filters (``filters_corruption_<percent>.png``) and,
-    through ``report.py``, its parameters, ``reconstructions.png``,
-    ``cost_curves.png`` and ``metrics.json`` into ``output_folder``.
+    Writes each model's filters (``filters_corruption_<percent>.png``) and
+    parameters (``dA.save``) and, through ``da_tutorial.report``,
+    ``reconstructions.png``, ``cost_curves.png`` and ``metrics.json`` into
+    ``output_folder``.
 
     :returns: dict mapping each corruption level to its per-epoch costs
     """
@@ -419,6 +524,8 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     train_set_x, train_set_y = datasets[0]
     check_batch_size(batch_size, train_set_x.get_value(borrow=True).shape[0],
                      'the training set')
+    # created only now: a bad setting or data set leaves no empty folder
+    make_output_folder(output_folder)
 
     runs, models = [], []
     for level in corruption_levels:
@@ -445,6 +552,47 @@ def test_dA(learning_rate=0.1, training_epochs=15,
 test_dA.__test__ = False
 
 
+def probe_dA(output_folder='dA_plots', dataset='mnist.pkl.gz',
+             learning_rate=0.13, n_epochs=1000, batch_size=600):
+    """Linear probe: how useful is each saved dA's code for classifying?
+
+    Loads each dA that ``test_dA`` saved in ``output_folder`` (``dA.load``)
+    and fits the tutorial's logistic regression (SGD, early stopping, its
+    settings) on raw pixels and on each dA's hidden activations;
+    ``da_tutorial.report.probe`` prints the table and adds it to
+    metrics.json.
+
+    :type output_folder: str
+    :param output_folder: where ``test_dA`` wrote metrics.json and models
+
+    :type dataset: str
+    :param dataset: the data set the dAs were trained on
+
+    :type learning_rate: float
+    :param learning_rate: the classifier's SGD step (the tutorial's 0.13)
+
+    :type n_epochs: int
+    :param n_epochs: most epochs; early stopping usually ends sooner
+
+    :type batch_size: int
+    :param batch_size: the classifier's minibatch (the tutorial's 600)
+
+    :returns: list of dicts with features, validation_error, test_error,
+              epochs
+    """
+    models = saved_models(output_folder)
+    x = T.matrix('x')
+    encoders = [('raw pixels', None)] + [
+        ('%g %% dA code' % (100 * level), dA.load(path, input=x))
+        for level, path in models]
+
+    def fit(features, n_in):
+        return train_logistic_regression(features, n_in, learning_rate,
+                                         n_epochs, batch_size,
+                                         model_path=None)
+    return probe(encoders, load_data(dataset), fit, output_folder)
+
+
 # the command line: option, type, default (the tutorial's), help
 OPTIONS = (
     ('--epochs', int, 15, 'training epochs per model'),
@@ -461,7 +609,7 @@ OPTIONS = (
 
 def main(argv=None):
     """Parse the command line and run ``test_dA`` (defaults: the tutorial's)
-    or ``report.probe``, as ``backend.run_script`` runs scripts."""
+    or ``probe_dA``, as ``da_tutorial.engine.run_script`` runs scripts."""
     parser = argparse.ArgumentParser(
         description='Train the tutorial\'s denoising autoencoders on MNIST '
                     'and save their filters, models, pictures and metrics.',
@@ -480,7 +628,7 @@ def main(argv=None):
 
     def work():
         if args.probe:
-            return probe(args.output_folder, args.dataset)
+            return probe_dA(args.output_folder, args.dataset)
         test_dA(learning_rate=args.learning_rate, training_epochs=args.epochs,
                 dataset=args.dataset, batch_size=args.batch_size,
                 output_folder=args.output_folder, n_hidden=args.n_hidden,

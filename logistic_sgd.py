@@ -11,10 +11,10 @@ the tutorial's documented result (best validation 7.500000 %, test
     python logistic_sgd.py --predict  # print predictions of the saved model
 
 Data: ``load_data('mnist.pkl.gz')`` reads the file at that path if it exists;
-a bare file name is also looked for in ``data/`` beside this module, then in
-the folder named by the environment variable ``DA_DATA_DIR``; for
-``mnist.pkl.gz`` it finally downloads the tutorial's file into ``data/``
-(``datasets.py`` finds, fetches and checks it).
+a bare file name is also looked for in the checkout's ``data/``, then in the
+folder named by the environment variable ``DA_DATA_DIR``, then in
+``~/dA_tutorial_data``; ``mnist.pkl.gz`` is finally downloaded into the first
+of those (``da_tutorial.data`` finds, fetches and checks it).
 """
 import argparse
 import os
@@ -24,11 +24,13 @@ import timeit
 
 import numpy
 
-from backend import (FLOATX_HELP, T, check_not_jax, run_script, softmax,
-                     theano)
-
-from datasets import find_dataset, read_dataset
-from utils import atomic_write, check_batch_size, check_int, check_number
+from da_tutorial.engine import (FLOATX_HELP, T, check_not_jax, run_script,
+                                softmax, theano)
+from da_tutorial.checks import check_batch_size, check_int, check_number
+from da_tutorial.data import find_dataset, read_dataset
+from da_tutorial.files import atomic_write
+# the tutorials' early-stopping loop, shared with SdA.py's finetuning
+from da_tutorial.training import early_stopping
 
 
 class LogisticRegression(object):
@@ -116,7 +118,8 @@ def load_data(dataset):
 
     :type dataset: string
     :param dataset: the path to the dataset (here MNIST), or a bare name
-                    looked for in data/ and $DA_DATA_DIR
+                    looked for in data/, $DA_DATA_DIR and
+                    ~/dA_tutorial_data
 
     :returns: ``[(train_set_x, train_set_y), (valid_set_x, valid_set_y),
               (test_set_x, test_set_y)]``: x shared floatX matrices, y int32
@@ -153,108 +156,6 @@ def load_data(dataset):
     rval = [(train_set_x, train_set_y), (valid_set_x, valid_set_y),
             (test_set_x, test_set_y)]
     return rval
-
-
-########################################################################
-# TRAINING                                                             #
-########################################################################
-
-def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
-                   patience, patience_increase=2, improvement_threshold=0.995,
-                   on_best=None):
-    """Minibatch SGD with the tutorials' early stopping; the one loop that
-    logistic_sgd.py and SdA.py's finetuning share.
-
-    The validation error is checked once an epoch (or every ``patience // 2``
-    minibatches if sooner); each new best is tested on the test set. Training
-    stops after ``n_epochs`` or once ``patience`` minibatches have passed;
-    a clear improvement (below ``improvement_threshold`` times the best)
-    extends ``patience`` to ``patience_increase`` times the current
-    iteration.  Prints the tutorials' progress lines.
-
-    :type train_model: callable
-    :param train_model: ``train_model(minibatch_index)`` does one SGD step
-                        and returns the minibatch cost
-
-    :type validate: callable
-    :param validate: ``validate()`` returns the validation error (fraction)
-
-    :type test: callable
-    :param test: ``test()`` returns the test error (fraction)
-
-    :type n_train_batches: int
-    :param n_train_batches: minibatches per epoch
-
-    :type n_epochs: int
-    :param n_epochs: most epochs to run
-
-    :type patience: int
-    :param patience: look at this many minibatches regardless
-
-    :type patience_increase: float
-    :param patience_increase: wait this much longer when a new best is found
-
-    :type improvement_threshold: float
-    :param improvement_threshold: a relative improvement of this much is
-                                  considered significant
-
-    :type on_best: callable or None
-    :param on_best: called after each new best model (e.g. to save it)
-
-    :returns: (best validation error, its iteration, test error of that
-              model, epochs run)
-    :raises FloatingPointError: when a minibatch cost is not finite
-    """
-    # go through this many minibatches before checking the network on the
-    # validation set; in these tutorials we check every epoch
-    validation_frequency = min(n_train_batches, patience // 2)
-
-    best_validation_loss = numpy.inf
-    best_iter = 0
-    test_score = 0.
-
-    done_looping = False
-    epoch = 0
-    while (epoch < n_epochs) and (not done_looping):
-        epoch = epoch + 1
-        for minibatch_index in range(n_train_batches):
-
-            cost = train_model(minibatch_index)
-            if not numpy.isfinite(cost):
-                raise FloatingPointError(
-                    'training diverged: cost %s at epoch %d, minibatch %d; '
-                    'try a smaller learning rate'
-                    % (cost, epoch, minibatch_index))
-            # iteration number
-            iter = (epoch - 1) * n_train_batches + minibatch_index
-
-            if (iter + 1) % validation_frequency == 0:
-                this_validation_loss = validate()
-                print('epoch %i, minibatch %i/%i, validation error %f %%' % (
-                    epoch, minibatch_index + 1, n_train_batches,
-                    this_validation_loss * 100.))
-
-                # if we got the best validation score until now
-                if this_validation_loss < best_validation_loss:
-                    # improve patience if loss improvement is good enough
-                    if this_validation_loss < best_validation_loss * \
-                            improvement_threshold:
-                        patience = max(patience, iter * patience_increase)
-
-                    best_validation_loss = this_validation_loss
-                    best_iter = iter
-                    test_score = test()
-                    print(('     epoch %i, minibatch %i/%i, test error of'
-                           ' best model %f %%') % (
-                        epoch, minibatch_index + 1, n_train_batches,
-                        test_score * 100.))
-                    if on_best is not None:
-                        on_best()
-
-            if patience <= iter:
-                done_looping = True
-                break
-    return best_validation_loss, best_iter, test_score, epoch
 
 
 def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
@@ -435,7 +336,7 @@ def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):
 
 def main(argv=None):
     """Command line: train (the tutorial's defaults) or predict, as
-    ``backend.run_script`` runs scripts."""
+    ``da_tutorial.engine.run_script`` runs scripts."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                      epilog=FLOATX_HELP)
     parser.add_argument('--learning-rate', type=float, default=0.13)

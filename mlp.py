@@ -7,9 +7,8 @@ passed in is used as it is, the very same shared variable, which is how a
 """
 import numpy
 
-from backend import T, sigmoid, theano
-
-from utils import check_int
+from da_tutorial.engine import T, sigmoid, theano
+from da_tutorial.checks import check_int
 
 
 class HiddenLayer(object):

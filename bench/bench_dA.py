@@ -79,7 +79,7 @@ def flops_per_batch(batch_size, n_visible, n_hidden):
 def load_train_x(dataset, floatX):
     """The training images as a C-contiguous array of ``floatX``."""
     import numpy
-    from datasets import find_dataset, read_dataset
+    from da_tutorial.data import find_dataset, read_dataset
     x = read_dataset(find_dataset(dataset, download_missing=False))[0][0]
     return numpy.ascontiguousarray(x, dtype=floatX)
 
@@ -88,15 +88,15 @@ def engine_step(args, x):
     """The project's own compiled training function, or, for the
     ``tutorial`` rows, the same graph compiled without ``fast_ops``."""
     import numpy
-    import backend
+    from da_tutorial import engine
     import dA
-    backend.check_device()
-    shared = backend.theano.shared(x, borrow=True)
+    engine.check_device()
+    shared = engine.theano.shared(x, borrow=True)
     _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
         batch_size=args.batch_size, n_hidden=args.n_hidden,
         fast=not args.impl.startswith('tutorial'))
-    # called as dA.train_epochs calls it: with 0-d int64 arrays
+    # called as train_epochs calls it: with 0-d int64 arrays
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     return lambda i: train_da(indices[i])
 
@@ -276,7 +276,7 @@ def has_module(python, name):
 
 def child_process(args, impl, corruption, python, cache):
     """Start ``impl``'s process (stdin and stdout are pipes)."""
-    import theano_setup
+    from da_tutorial import theano_setup
     engine, extra, _ = IMPLS[impl]
     env = dict(os.environ, DA_BACKEND=engine)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):

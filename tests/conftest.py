@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-import backend  # noqa: F401  (configures the engine before any test)
+from da_tutorial import engine  # noqa: F401  (configures the engine before any test)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from backend import T, sigmoid, theano
+from da_tutorial.engine import T, sigmoid, theano
 import SdA as SdA_module
 from SdA import SdA
 from mlp import HiddenLayer

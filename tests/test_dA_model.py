@@ -4,13 +4,13 @@ import pytest
 
 import npda
 from dA import dA, RandomStreams
-from backend import ENGINE, T, theano
+from da_tutorial.engine import ENGINE, T, theano
 
 if ENGINE == 'theano':   # the tutorial's CPU-only stream must work too
     from theano.tensor.shared_randomstreams import RandomStreams as CPUStreams
     OTHER_STREAMS, OTHER_ID = CPUStreams, 'shared_randomstreams'
 else:
-    from backend import RandomStreams as OTHER_STREAMS
+    from da_tutorial.engine import RandomStreams as OTHER_STREAMS
     OTHER_ID = 'RandomStream'
 
 floatX = theano.config.floatX

@@ -9,14 +9,14 @@ import threading
 import numpy
 import pytest
 
-import datasets
-from datasets import DataError, download, read_dataset
+from da_tutorial import data as datasets
+from da_tutorial.data import DataError, download, read_dataset
 from logistic_sgd import load_data
 from conftest import synthetic_digits, write_dataset
 
 
 def test_load_data_gives_shared_floatx_and_int32(small_dataset):
-    from backend import theano
+    from da_tutorial.engine import theano
     path, splits = small_dataset
     data = load_data(path)
     assert len(data) == 3
@@ -209,7 +209,8 @@ def test_failed_download_leaves_nothing(server, tmp_path, path, why):
 
 def test_load_data_downloads_missing_mnist(server, tmp_path, monkeypatch,
                                            small_dataset):
-    """A bare 'mnist.pkl.gz' found nowhere is fetched into data/."""
+    """A bare 'mnist.pkl.gz' found nowhere is fetched into the checkout's
+    data/."""
     src, splits = small_dataset
     body = open(src, 'rb').read()
     data_dir = tmp_path / 'data'
@@ -232,3 +233,40 @@ def _serve_bytes(body):
         self.end_headers()
         self.wfile.write(body)
     return do_GET
+
+
+@pytest.mark.parametrize('checkout, env, where', [
+    (False, False, 'the per-user data folder'),   # a regular install
+    (False, True, '$DA_DATA_DIR'),
+    (True, True, "the checkout's data/ folder")])
+def test_download_goes_where_it_says_never_beside_the_package(
+        server, tmp_path, monkeypatch, capsys, small_dataset, checkout, env,
+        where):
+    """Without a checkout (a regular install puts the package into
+    site-packages) the download goes to $DA_DATA_DIR or the per-user
+    folder, and the message says which."""
+    src, splits = small_dataset
+    body = open(src, 'rb').read()
+    monkeypatch.setattr(_Handler, 'do_GET', _serve_bytes(body))
+    monkeypatch.setattr(datasets, 'MNIST_MIRRORS', [server + '/mnist'])
+    monkeypatch.setattr(datasets, 'MNIST_MD5',
+                        hashlib.md5(body).hexdigest())
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    folders = {'checkout': tmp_path / 'data', 'env': tmp_path / 'env',
+               'user': tmp_path / 'home' / 'dA_tutorial_data'}
+    monkeypatch.setattr(datasets, 'DATA_DIR',
+                        str(folders['checkout']) if checkout else None)
+    if env:
+        monkeypatch.setenv('DA_DATA_DIR', str(folders['env']))
+    else:
+        monkeypatch.delenv('DA_DATA_DIR', raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = datasets.find_dataset('mnist.pkl.gz')
+    expected = folders['checkout' if checkout else 'env' if env else 'user']
+    assert path == str(expected / 'mnist.pkl.gz')
+    assert open(path, 'rb').read() == body
+    message = capsys.readouterr().err
+    assert str(expected) in message and where in message
+    # the package's own folder got nothing
+    package = os.path.dirname(datasets.__file__)
+    assert not os.path.exists(os.path.join(package, 'mnist.pkl.gz'))

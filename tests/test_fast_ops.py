@@ -7,9 +7,9 @@ import sys
 import numpy
 import pytest
 
-import fast_ops
+from da_tutorial import fast_ops
 import dA as dA_module
-from backend import ENGINE, FLAGS_VAR, T, theano, sigmoid
+from da_tutorial.engine import ENGINE, FLAGS_VAR, T, theano, sigmoid
 from conftest import REPO, find_mnist, synthetic_digits
 
 theano_only = pytest.mark.skipif(ENGINE != 'theano',
@@ -140,7 +140,7 @@ def train_x():
     path = find_mnist()
     if path is None:
         return synthetic_digits(2000)[0]
-    from datasets import read_dataset
+    from da_tutorial.data import read_dataset
     return read_dataset(path)[0][0][:2000].astype('float32')
 
 
@@ -194,8 +194,8 @@ def test_float64_cost_is_left_alone(train_x, monkeypatch):
 
 def test_engine_flags_turn_the_rewrites_off():
     """``optimizer_excluding=dA_fast`` is the user's way out."""
-    code = ('import backend, dA; '
-            'x = backend.theano.shared(__import__("numpy").ones((40, 784), '
+    code = ('import dA; from da_tutorial import engine; '
+            'x = engine.theano.shared(__import__("numpy").ones((40, 784), '
             '"f4")); _, f, _ = dA.build_train_function(x, 0.3, n_hidden=8); '
             'print(sorted(type(n.op).__name__ '
             'for n in f.maker.fgraph.toposort()))')
@@ -217,7 +217,7 @@ def test_engine_flags_turn_the_rewrites_off():
     ('mode=NUMBA', None),             # the user's choice, as it is
     ('mode=JAX', None)])
 def test_pytensor_step_mode_follows_the_users_flags(flags, linker):
-    code = ('import fast_ops; m = fast_ops.fast_mode(); '
+    code = ('from da_tutorial import fast_ops; m = fast_ops.fast_mode(); '
             'print(None if m is None else type(m.linker).__name__, '
             'None if m is None else "dA_fast" in m._optimizer.include)')
     env = dict(os.environ, DA_BACKEND='pytensor', PYTENSOR_FLAGS=flags,

@@ -1,4 +1,4 @@
-"""The GPU: Theano's CUDA back end (install_gpu.py, backend.check_device)
+"""The GPU: Theano's CUDA back end (install_gpu.py, engine.check_device)
 and PyTensor's JAX mode.
 
 The tests that need a GPU skip, saying why, where none can start; the rest
@@ -14,13 +14,13 @@ import tarfile
 import numpy
 import pytest
 
-import backend
-import install_gpu
+from da_tutorial import engine
+from da_tutorial import install_gpu
 import npda
 from conftest import REPO, find_mnist, small_dataset_file, small_splits
 from test_setup import FLAGS, RC, run_env
 
-ENGINE = backend.ENGINE
+ENGINE = engine.ENGINE
 theano_only = pytest.mark.skipif(ENGINE != 'theano',
                                  reason="Theano's CUDA back end (this suite "
                                         'runs on PyTensor)')
@@ -126,6 +126,20 @@ def test_library_dirs_follow_the_environment(tmp_path, monkeypatch):
                                                      'lib64')]
 
 
+def test_install_step_is_a_command(tmp_path):
+    """``python -m da_tutorial.install_gpu`` from any folder, and the
+    console script the install puts beside the Python."""
+    commands = [[sys.executable, '-m', 'da_tutorial.install_gpu', '--help']]
+    script = os.path.join(os.path.dirname(sys.executable), 'dA-install-gpu')
+    if os.path.exists(script):     # an installed project
+        commands.append([script, '--help'])
+    for cmd in commands:
+        r = subprocess.run(cmd, cwd=str(tmp_path), capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "Build and install Theano's GPU back end" in r.stdout
+
+
 def test_install_refuses_outside_a_virtual_environment(monkeypatch, capsys):
     monkeypatch.setattr(install_gpu.sys, 'base_prefix', sys.prefix)
     assert install_gpu.main(['--check']) == 2
@@ -152,13 +166,13 @@ def test_gpu_asked_for_but_not_started_stops_before_any_output(tmp_path):
     assert 'Theano could not start it: ' in message
     # Theano's own reason is in it
     assert 'pygpu' in message
-    assert 'python install_gpu.py' in message
+    assert 'python -m da_tutorial.install_gpu' in message
     assert not out.exists()
     assert 'Training epoch' not in r.stdout
 
 
-GPU_DEFAULTS = ('import backend, theano_setup; '
-                'print(backend.theano.config.dnn.enabled); '
+GPU_DEFAULTS = ('from da_tutorial import engine, theano_setup; '
+                'print(engine.theano.config.dnn.enabled); '
                 'print(len(theano_setup.GPU_START_ERRORS))')
 
 
@@ -183,7 +197,7 @@ def run_python_gpu(tmp_path, flags):
 
 
 def test_gpu_requested_reads_flags_and_rc(tmp_path):
-    from theano_setup import gpu_requested
+    from da_tutorial.theano_setup import gpu_requested
     none = str(tmp_path / 'none')
     assert gpu_requested({'THEANO_FLAGS': 'device=cuda0', 'THEANORC': none})
     assert gpu_requested({'THEANO_FLAGS': 'init_gpu_device=cuda',
@@ -205,10 +219,10 @@ import json, sys
 import numpy
 sys.path.insert(0, {tests!r})
 from conftest import small_splits
-import backend
-from backend import theano
+from da_tutorial import engine
+from da_tutorial.engine import theano
 import dA
-backend.check_device()
+engine.check_device()
 x = small_splits()[0][0]
 shared = theano.shared(numpy.asarray(x, dtype='float32'))
 result = {{}}
@@ -260,7 +274,7 @@ import json, sys
 import numpy
 sys.path.insert(0, {tests!r})
 from conftest import small_splits
-from backend import jax_mode, theano, DEVICE
+from da_tutorial.engine import jax_mode, theano, DEVICE
 import dA
 assert jax_mode(), 'not in JAX mode'
 x = small_splits()[0][0]

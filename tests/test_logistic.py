@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from backend import T, theano
+from da_tutorial.engine import T, theano
 from logistic_sgd import LogisticRegression, sgd_optimization_mnist, predict
 
 floatX = theano.config.floatX

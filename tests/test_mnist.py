@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope='module')
 def mnist():
-    from datasets import read_dataset
+    from da_tutorial.data import read_dataset
     return read_dataset(MNIST)
 
 
@@ -30,7 +30,7 @@ def test_mnist_file_is_the_tutorials(mnist):
 
 
 def test_training_on_real_digits_matches_numpy(mnist):
-    from backend import theano
+    from da_tutorial.engine import theano
     import dA as dA_module
     x = mnist[0][0][:1000]
     shared = theano.shared(numpy.asarray(x, dtype=theano.config.floatX))

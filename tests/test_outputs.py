@@ -1,5 +1,6 @@
-"""What test_dA writes besides the filters (report.py): pictures, metrics,
-saved models, the linear probe; and the progress bar (utils.py)."""
+"""What test_dA writes besides the filters (da_tutorial.report): pictures,
+metrics, saved models (dA.save, dA.load), the linear probe; and the progress
+bar (da_tutorial.training)."""
 import json
 import os
 import sys
@@ -9,11 +10,12 @@ import pytest
 from PIL import Image
 
 import dA as dA_module
-import report
-import utils
-from backend import T, sigmoid, theano
-from report import load_dA, save_dA
-from utils import plot_cost_curves
+from da_tutorial import training
+from da_tutorial.engine import T, sigmoid, theano
+from da_tutorial.report import plot_cost_curves, plot_image_rows
+from dA import dA
+
+load_dA = dA.load
 
 floatX = theano.config.floatX
 
@@ -96,6 +98,16 @@ def test_cost_curves_plot_one_line_per_level(tmp_path):
     assert Image.open(str(tmp_path / 'c.png')).size == (800, 500)
 
 
+def test_image_rows_draw_each_image_in_its_place(tmp_path):
+    rows = [numpy.random.RandomState(r).rand(4, 6) for r in range(3)]
+    drawn = plot_image_rows(rows, ['a', 'b', 'c'], str(tmp_path / 'r.png'),
+                            img_shape=(2, 3))
+    for row, images in zip(rows, drawn):
+        for k, image in enumerate(images):
+            numpy.testing.assert_array_equal(image, row[k].reshape(2, 3))
+    assert Image.open(str(tmp_path / 'r.png')).size == (1000, 225)
+
+
 def test_save_then_load_gives_the_same_model(trained, tmp_path):
     _, out, _ = trained
     path = str(out / 'dA_corruption_30.npz')
@@ -110,7 +122,7 @@ def test_save_then_load_gives_the_same_model(trained, tmp_path):
     assert (loaded.n_visible, loaded.n_hidden) == (784, 120)
     # saving the loaded model again gives the same arrays
     again = str(tmp_path / 'again.npz')
-    save_dA(loaded, again)
+    loaded.save(again)
     with numpy.load(again) as f:
         for k in ('W', 'b', 'b_prime'):
             numpy.testing.assert_array_equal(f[k], saved[k])
@@ -136,28 +148,38 @@ def test_loaded_weights_seed_a_stacked_layer(trained):
         theano.function([x], first.get_hidden_values(x))(batch))
 
 
-def test_truncated_or_wrong_npz_is_refused(trained, tmp_path):
+def test_truncated_or_hostile_npz_gets_a_one_line_error(trained, tmp_path):
     _, out, _ = trained
     raw = (out / 'dA_corruption_0.npz').read_bytes()
     cut = tmp_path / 'cut.npz'
     cut.write_bytes(raw[:len(raw) // 2])
-    with pytest.raises(ValueError, match='cannot read saved dA'):
-        load_dA(str(cut))
     wrong = tmp_path / 'wrong.npz'
     numpy.savez(str(wrong), W=numpy.zeros((784, 10)), b=numpy.zeros(11),
                 b_prime=numpy.zeros(784), n_visible=784, n_hidden=10)
-    with pytest.raises(ValueError, match='b must be finite floats of shape'):
-        load_dA(str(wrong))
     partial = tmp_path / 'partial.npz'
     numpy.savez(str(partial), W=numpy.zeros((784, 10)))
-    with pytest.raises(ValueError, match='not a saved dA'):
-        load_dA(str(partial))
+    # a pickled object in place of W: loading it could run any code
+    hostile = tmp_path / 'hostile.npz'
+    numpy.savez(str(hostile), W=numpy.array([os.system], dtype=object),
+                b=numpy.zeros(10), b_prime=numpy.zeros(784), n_visible=784,
+                n_hidden=10)
+    sizes = tmp_path / 'sizes.npz'
+    numpy.savez(str(sizes), W=numpy.zeros((784, 10)), b=numpy.zeros(10),
+                b_prime=numpy.zeros(784), n_visible='784', n_hidden=10)
+    for path, message in ((cut, 'cannot read saved dA'),
+                          (wrong, 'b must be finite floats of shape'),
+                          (partial, 'not a saved dA'),
+                          (hostile, 'cannot read saved dA'),
+                          (sizes, 'must be positive integers')):
+        with pytest.raises(ValueError, match=message) as error:
+            load_dA(str(path))
+        assert '\n' not in str(error.value), path
 
 
 def test_probe_beats_chance(trained, capsys):
     path, out, _ = trained
-    table = report.probe(str(out), path, learning_rate=0.5,
-                            n_epochs=30, batch_size=25)
+    table = dA_module.probe_dA(str(out), path, learning_rate=0.5,
+                               n_epochs=30, batch_size=25)
     assert [r['features'] for r in table] == ['raw pixels', '0 % dA code',
                                               '30 % dA code']
     for row in table:
@@ -170,12 +192,12 @@ def test_probe_beats_chance(trained, capsys):
 
 def test_probe_without_a_run_says_what_to_do(tmp_path):
     with pytest.raises(ValueError, match='run python dA.py'):
-        report.probe(str(tmp_path), 'unused.pkl.gz')
+        dA_module.probe_dA(str(tmp_path), 'unused.pkl.gz')
 
 
 def test_progress_bar_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys.stderr, 'isatty', lambda: True)
-    costs, seconds = utils.train_epochs(
+    costs, seconds = training.train_epochs(
         lambda i: 1.0, n_batches=50, epochs=2,
         report=lambda e, c: print('Training epoch %d, cost ' % e, c),
         batch_size=20)

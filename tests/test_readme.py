@@ -34,7 +34,7 @@ def test_pretraining_changes_what_the_network_computes():
     # stop just before pretraining, look at the network, then go on
     head, tail = code.split('# greedy layer-wise pretraining')
     exec(compile(head, 'README.md example', 'exec'), namespace)
-    from backend import theano
+    from da_tutorial.engine import theano
     net = theano.function([namespace['x']], namespace['layer2'].output)
     probe = numpy.random.RandomState(0).rand(4, 784).astype(
         theano.config.floatX)

@@ -10,8 +10,8 @@ import importlib.util
 import numpy
 import pytest
 
-import rng_mrg
-from backend import ENGINE, T, theano
+from da_tutorial import rng_mrg
+from da_tutorial.engine import ENGINE, T, theano
 
 M1, M2 = rng_mrg.M1, rng_mrg.M2
 # MRG31k3p's transitions on (x[n-1], x[n-2], x[n-3]) (L'Ecuyer and Touzin):

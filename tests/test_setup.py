@@ -1,4 +1,4 @@
-"""The engine (backend.py, theano_setup.py), float32-clean graphs, imports
+"""The engine (engine.py, theano_setup.py), float32-clean graphs, imports
 from elsewhere.
 
 These run fresh interpreters, as a user would, so each sees its own flags.
@@ -11,14 +11,14 @@ import sys
 import pytest
 
 
-import backend
-import theano_setup
+from da_tutorial import engine
+from da_tutorial import theano_setup
 from conftest import REPO
 
-FLAGS = backend.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
-RC = theano_setup.ENGINES[backend.ENGINE][1]  # THEANORC / PYTENSORRC
-LDFLAGS = theano_setup.ENGINES[backend.ENGINE][3][0]
-RC_NAME = '.theanorc' if backend.ENGINE == 'theano' else '.pytensorrc'
+FLAGS = engine.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
+RC = theano_setup.ENGINES[engine.ENGINE][1]  # THEANORC / PYTENSORRC
+LDFLAGS = theano_setup.ENGINES[engine.ENGINE][3][0]
+RC_NAME = '.theanorc' if engine.ENGINE == 'theano' else '.pytensorrc'
 
 
 def run_env(**env_changes):
@@ -27,7 +27,7 @@ def run_env(**env_changes):
     env = dict(os.environ)
     for var in ('THEANO_FLAGS', 'THEANORC', 'PYTENSOR_FLAGS', 'PYTENSORRC'):
         env.pop(var, None)
-    env['DA_BACKEND'] = backend.ENGINE
+    env['DA_BACKEND'] = engine.ENGINE
     env.update(env_changes)
     return env
 
@@ -39,11 +39,11 @@ def run_python(code, tmp_path, **env_changes):
                           text=True, timeout=600)
 
 
-SHOW = ('import os; from dA import dA; import backend; '
-        'print(repr(backend.blas_ldflags()), backend.theano.config.floatX, '
-        'backend.DEVICE, os.environ.get(backend.FLAGS_VAR), sep="\\n")')
+SHOW = ('import os; from dA import dA; from da_tutorial import engine; '
+        'print(repr(engine.blas_ldflags()), engine.theano.config.floatX, '
+        'engine.DEVICE, os.environ.get(engine.FLAGS_VAR), sep="\\n")')
 # PyTensor has no device flag (and warns about one)
-USER_FLAGS = ('device=cpu,floatX=float32' if backend.ENGINE == 'theano'
+USER_FLAGS = ('device=cpu,floatX=float32' if engine.ENGINE == 'theano'
               else 'floatX=float32')
 
 
@@ -136,30 +136,30 @@ def test_fallback_notice_when_no_openblas(tmp_path):
             'import importlib.util; spec = importlib.util.find_spec; '
             'importlib.util.find_spec = lambda name, *a: None '
             'if name == "scipy_openblas32" else spec(name, *a); '
-            'import backend; os.path.exists = real; '
-            'print(repr(backend.blas_ldflags()))')
+            'from da_tutorial import engine; os.path.exists = real; '
+            'print(repr(engine.blas_ldflags()))')
     r = run_python(code, tmp_path, PYTHONPATH=str(REPO))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "''"
     assert r.stderr.count('no OpenBLAS found') == 1
     assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
     # the notice names the engine in use, its flags and its rc file
-    name = theano_setup.ENGINE_NAMES[backend.ENGINE]
+    name = theano_setup.ENGINE_NAMES[engine.ENGINE]
     assert 'so %s uses its slower NumPy BLAS fallback' % name in r.stderr
     assert 'set %s in %s or %s' % (LDFLAGS, FLAGS, RC_NAME) in r.stderr
 
 
 def test_backend_choice_and_errors(tmp_path):
-    assert backend.choose_engine({'DA_BACKEND': backend.ENGINE}) == \
-        backend.ENGINE
+    assert engine.choose_engine({'DA_BACKEND': engine.ENGINE}) == \
+        engine.ENGINE
     with pytest.raises(ImportError, match="must be 'theano' or 'pytensor'"):
-        backend.choose_engine({'DA_BACKEND': 'tensorflow'})
+        engine.choose_engine({'DA_BACKEND': 'tensorflow'})
     r = run_python('import dA', tmp_path, DA_BACKEND='nonsense')
     assert r.returncode != 0 and "must be 'theano' or 'pytensor'" in r.stderr
     # Theano 1.0.5 cannot run on Python 3.12: asking for it there says so
     with pytest.raises(ImportError, match='Theano 1.0.5 runs on Python 3.11 '
                        'or older, this is Python 3.12'):
-        backend.choose_engine({'DA_BACKEND': 'theano'}, version=(3, 12, 1))
+        engine.choose_engine({'DA_BACKEND': 'theano'}, version=(3, 12, 1))
 
 
 def test_backend_default_engine(monkeypatch):
@@ -167,28 +167,28 @@ def test_backend_default_engine(monkeypatch):
     Theano on Python <= 3.11 (PyTensor if it is the one there), PyTensor on
     3.12 and later (never Theano)."""
     installed = {'theano'}
-    monkeypatch.setattr(backend.importlib.util, 'find_spec',
+    monkeypatch.setattr(engine.importlib.util, 'find_spec',
                         lambda name: object() if name in installed else None)
-    for engine in backend.ENGINES:
-        monkeypatch.delitem(sys.modules, engine, raising=False)
-    assert backend.choose_engine({}, version=(3, 11)) == 'theano'
+    for name in engine.ENGINES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert engine.choose_engine({}, version=(3, 11)) == 'theano'
     with pytest.raises(ImportError, match=r'Python \(3.13\).*PyTensor on '
                        '3.12 and later'):
-        backend.choose_engine({}, version=(3, 13))
+        engine.choose_engine({}, version=(3, 13))
     installed.add('pytensor')
-    assert backend.choose_engine({}, version=(3, 11)) == 'theano'
-    assert backend.choose_engine({}, version=(3, 13)) == 'pytensor'
-    assert backend.choose_engine({'DA_BACKEND': 'PyTensor'},
+    assert engine.choose_engine({}, version=(3, 11)) == 'theano'
+    assert engine.choose_engine({}, version=(3, 13)) == 'pytensor'
+    assert engine.choose_engine({'DA_BACKEND': 'PyTensor'},
                                  version=(3, 11)) == 'pytensor'
     monkeypatch.setitem(sys.modules, 'pytensor', object())  # import pytensor
-    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
+    assert engine.choose_engine({}, version=(3, 11)) == 'pytensor'
     installed.discard('theano')
     monkeypatch.delitem(sys.modules, 'pytensor')
-    assert backend.choose_engine({}, version=(3, 11)) == 'pytensor'
+    assert engine.choose_engine({}, version=(3, 11)) == 'pytensor'
     installed.discard('pytensor')
     with pytest.raises(ImportError, match='DA_BACKEND=pytensor, but '
                        'PyTensor is not installed'):
-        backend.choose_engine({'DA_BACKEND': 'pytensor'}, version=(3, 11))
+        engine.choose_engine({'DA_BACKEND': 'pytensor'}, version=(3, 11))
 
 
 FLOAT32_RUN = '''
@@ -222,31 +222,31 @@ def test_graphs_are_float32_clean(tmp_path):
 
 def test_user_setting_floatx(tmp_path):
     none = str(tmp_path / 'missing_rc')
-    for engine, flags_var, rc_var in (('theano', 'THEANO_FLAGS', 'THEANORC'),
+    for name, flags_var, rc_var in (('theano', 'THEANO_FLAGS', 'THEANORC'),
                                       ('pytensor', 'PYTENSOR_FLAGS',
                                        'PYTENSORRC')):
         assert theano_setup.user_setting(
             'floatX', {flags_var: 'device=cpu, floatX=float64',
-                       rc_var: none}, engine)
+                       rc_var: none}, name)
         assert not theano_setup.user_setting(
-            'floatX', {flags_var: 'device=cpu', rc_var: none}, engine)
+            'floatX', {flags_var: 'device=cpu', rc_var: none}, name)
         rc = tmp_path / 'rc'
         rc.write_text('[global]\nfloatx = float64\n')   # any case, as engine
-        assert theano_setup.user_setting('floatX', {rc_var: str(rc)}, engine)
+        assert theano_setup.user_setting('floatX', {rc_var: str(rc)}, name)
         rc.write_text('[blas]\nfloatX = float64\n')     # wrong section
         assert not theano_setup.user_setting('floatX', {rc_var: str(rc)},
-                                             engine)
+                                             name)
 
 
 def test_script_floatx_default_and_restore(monkeypatch):
-    config = backend.theano.config
+    config = engine.theano.config
     before = config.floatX
     monkeypatch.setenv(FLAGS, 'floatX=float64')       # the user's wins
-    with backend.script_floatx():
+    with engine.script_floatx():
         assert config.floatX == before
     monkeypatch.setenv(FLAGS, '')
     monkeypatch.setenv(RC, os.devnull)
-    with backend.script_floatx():
+    with engine.script_floatx():
         assert config.floatX == 'float32'
     assert config.floatX == before
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 import dA as dA_module
 import npda
-from backend import theano
+from da_tutorial.engine import theano
 
 floatX = theano.config.floatX
 RTOL = 1e-3 if floatX == 'float32' else 1e-7
@@ -105,3 +105,21 @@ def test_command_line_reports_bad_values(capsys, no_compiling):
     assert e.value.code == 2
     assert 'training_epochs must be an integer >= 1, got 0' in \
         capsys.readouterr().err
+
+
+def test_infinite_learning_rate_names_a_range_without_it(capsys,
+                                                         no_compiling):
+    with pytest.raises(SystemExit):
+        dA_module.main(['--learning-rate', 'inf'])
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message == ('error: learning_rate must be a finite number in '
+                       '(0, inf), got inf')
+
+
+def test_bad_dataset_leaves_no_output_folder(tmp_path, monkeypatch,
+                                             no_compiling):
+    monkeypatch.setenv('DA_DATA_DIR', str(tmp_path))
+    out = tmp_path / 'dA_plots'
+    with pytest.raises(ValueError, match='no_such.pkl.gz'):
+        dA_module.test_dA(dataset='no_such.pkl.gz', output_folder=str(out))
+    assert not out.exists()

@@ -17,13 +17,13 @@ from importlib import metadata
 import numpy
 import pytest
 
-import backend
+from da_tutorial import engine
 import npda
-import theano_setup
+from da_tutorial import theano_setup
 from conftest import small_dataset_file
-from test_setup import FLAGS, LDFLAGS, RC, run_python
+from test_setup import FLAGS, LDFLAGS, RC, run_env, run_python
 
-ENGINE = backend.ENGINE
+ENGINE = engine.ENGINE
 
 # the installed one (the checkout's own dA_tutorial.egg-info is on sys.path
 # too, when tests run from it)
@@ -47,14 +47,15 @@ def test_install_ships_the_pth_file():
 
 @installed
 def test_processes_that_import_no_engine_import_nothing_of_ours(tmp_path):
-    r = run_python('import sys; print(sorted(m for m in sys.modules if m in '
-                   '("theano_setup", "backend", "theano", "pytensor"))); '
+    r = run_python('import sys; print(sorted(m for m in sys.modules if '
+                   'm.split(".")[0] in ("theano", "pytensor") or m.startswith('
+                   '"da_tutorial.") and m != "da_tutorial.import_hook")); '
                    'print([type(f).__name__ for f in sys.meta_path])',
                    tmp_path)
     assert r.returncode == 0, r.stderr
     imported, finders = r.stdout.splitlines()
     assert imported == '[]'
-    assert 'dA_tutorial_engine_hook' in finders
+    assert finders.count('TheanoImportHook') == 1
 
 
 ENGINE_FIRST = ('import {e}, {e}.tensor as T; from dA import dA; '
@@ -64,6 +65,9 @@ ENGINE_FIRST = ('import {e}, {e}.tensor as T; from dA import dA; '
 
 
 @installed
+@pytest.mark.skipif(ENGINE != 'theano', reason='the hook acts on Theano '
+                    'only: a script that imports PyTensor itself keeps '
+                    "PyTensor's own settings (next test)")
 def test_engine_imported_first_gets_the_blas_default(tmp_path):
     r = run_python(ENGINE_FIRST, tmp_path)   # from another folder
     assert r.returncode == 0, r.stderr
@@ -82,6 +86,54 @@ def test_engine_imported_first_keeps_the_users_blas_flags(tmp_path):
     r = run_python(code, tmp_path, **{RC: str(rc)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "'-lblas_of_my_own'"
+
+
+# What a program that uses PyTensor directly sees: its settings, the
+# environment and every logger, and JAX's where it is installed.
+SEEN = '''
+import json, logging, os, sys
+import pytensor
+try:
+    import jax
+    jax_seen = [jax.config.jax_enable_x64, jax.config.jax_platforms]
+except ImportError:
+    jax_seen = None
+config = pytensor.config
+print(json.dumps({
+    'config': {k: str(getattr(config, k)) for k in (
+        'blas__ldflags', 'floatX', 'mode', 'linker',
+        'optimizer_excluding', 'compiledir')},
+    'environ': dict(os.environ),
+    'loggers': {name: [lg.level, len(lg.handlers), lg.propagate, lg.disabled]
+                for name, lg in logging.root.manager.loggerDict.items()
+                if isinstance(lg, logging.Logger)},
+    'root': [logging.root.level, len(logging.root.handlers)],
+    'jax': jax_seen,
+    'ours': sorted(m for m in sys.modules if m.startswith('da_tutorial.')
+                   and m != 'da_tutorial.import_hook')}, sort_keys=True))
+'''
+
+
+@installed
+@pytest.mark.skipif(ENGINE != 'pytensor', reason='PyTensor is installed '
+                    'in the PyTensor leg only')
+def test_the_hook_leaves_other_programs_using_pytensor_alone(tmp_path):
+    """A program that imports PyTensor (PyMC, say), not through this
+    project, sees exactly what it sees without the project installed."""
+    with_project = run_python(SEEN, tmp_path)
+    # the same interpreter and site-packages, but no .pth file is run:
+    # as if the project were not installed
+    bare = subprocess.run([sys.executable, '-S', '-c', 'import sys; '
+                           'sys.path += %r; exec(%r)'
+                           % (site.getsitepackages(), SEEN)],
+                          cwd=str(tmp_path), env=run_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert with_project.returncode == 0, with_project.stderr
+    assert bare.returncode == 0, bare.stderr
+    seen, expected = (json.loads(r.stdout) for r in (with_project, bare))
+    assert seen['ours'] == []
+    assert seen == expected
+    assert with_project.stderr == bare.stderr
 
 
 # The tutorial series' way: theano first, then the tutorials' modules; a
@@ -186,7 +238,7 @@ def test_tutorial_style_sda_script(tmp_path):
     # the first pretraining step, without corruption, is the tutorial's
     # cross-entropy of the initial weights (float64 here: no flags)
     init = numpy.load(str(tmp_path / 'initial.npz'))
-    from datasets import read_dataset
+    from da_tutorial.data import read_dataset
     x0 = read_dataset(dataset)[0][0][:20].astype('float64')
     assert result['first'] == pytest.approx(
         npda.cost(x0, init['W'], init['b'], init['b_prime']), rel=1e-9)

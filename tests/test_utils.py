@@ -32,6 +32,20 @@ def test_layout_spacing_and_scaling():
     assert not out[3:5, 5:8].any()                          # no 4th image
 
 
+def test_rows_fill_the_grid_row_by_row():
+    # image k is dark but for one bright pixel at k: every tile differs
+    # from the others, so the order of the tiles is visible
+    X = numpy.eye(6)
+    out = tile_raster_images(X, (2, 3), (2, 3), (1, 1))
+    for k in range(6):
+        row, col = divmod(k, 3)          # row by row, as the tutorial
+        tile = out[row * 3:row * 3 + 2, col * 4:col * 4 + 3]
+        expected = numpy.zeros(6, dtype=numpy.uint8)
+        expected[k] = numpy.floor(255 / (1 + 1e-8))   # scaled, truncated
+        numpy.testing.assert_array_equal(tile.ravel(), expected,
+                                         err_msg='tile %d' % k)
+
+
 def test_without_scaling_or_pixel_values():
     X = numpy.array([[0.0, 0.5, 1.0, 0.25]])
     out = tile_raster_images(X, (2, 2), (1, 1),

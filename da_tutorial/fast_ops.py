@@ -33,8 +33,8 @@ bit): ``THEANO_FLAGS=optimizer_excluding=dA_fast`` (PyTensor:
 """
 import numpy
 
-from backend import ENGINE, theano, T, sigmoid
-from rng_mrg import mrg_c_support_code, source_hash
+from .engine import ENGINE, theano, T, sigmoid
+from .rng_mrg import mrg_c_support_code, source_hash
 
 if ENGINE == 'theano':
     from theano.gof.opt import in2out
@@ -371,7 +371,7 @@ def fast_mode():
     and a mode without graph rewriting (``optimizer=None``) stays without.
     Returns None where the default mode is used as it is.
     """
-    import theano_setup
+    from . import theano_setup
     if ENGINE == 'theano':
         if not theano.config.device.startswith('cpu'):
             return None

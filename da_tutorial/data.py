@@ -2,10 +2,14 @@
 tutorial's format.
 
 ``logistic_sgd.load_data`` (the tutorial's loader) takes its arrays from
-here.  A bare file name such as ``mnist.pkl.gz`` is looked for in ``data/``
-beside the modules, then in the folder named by the environment variable
-``DA_DATA_DIR``; ``mnist.pkl.gz`` is downloaded into ``data/`` when it is
-found nowhere (checked by MD5, written to a temporary name, then renamed).
+here.  A bare file name such as ``mnist.pkl.gz`` is looked for in the
+checkout's ``data/`` (when the project runs from a checkout: the folder
+itself, or an editable install), then in the folder named by the
+environment variable ``DA_DATA_DIR``, then in the per-user folder
+``~/dA_tutorial_data`` (as scikit-learn and Keras keep theirs).
+``mnist.pkl.gz`` is downloaded when it is found nowhere (checked by MD5,
+written to a temporary name, then renamed): into the checkout's ``data/``,
+else ``$DA_DATA_DIR``, else the per-user folder; never into site-packages.
 Every file is unpickled with an unpickler that rebuilds NumPy arrays and
 nothing else, then checked: three splits of N x 784 floats in [0, 1] with N
 integer labels 0..9.  ``data/README.md`` says how to get MNIST by hand.
@@ -19,10 +23,24 @@ import urllib.request
 
 import numpy
 
-from utils import atomic_write
+from .files import atomic_write
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
+
+def checkout_data_dir():
+    """Return the checkout's ``data/`` folder when the project runs from a
+    checkout (``setup.cfg`` and ``data/`` beside this package), else None:
+    a regular install puts the package into site-packages, where no data
+    may go."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.isfile(os.path.join(root, 'setup.cfg')) and \
+            os.path.isdir(os.path.join(root, 'data')):
+        return os.path.join(root, 'data')
+    return None
+
+
+DATA_DIR = checkout_data_dir()
 DATA_DIR_ENV = 'DA_DATA_DIR'
+USER_DATA_DIR = os.path.join('~', 'dA_tutorial_data')
 
 MNIST_NAME = 'mnist.pkl.gz'
 MNIST_MD5 = 'a02cd19f81d51c426d7ca14024243ce9'
@@ -169,6 +187,20 @@ def download(dest, urls=MNIST_MIRRORS, md5=MNIST_MD5, timeout=30):
                     % (os.path.basename(dest), '\n  '.join(failures)))
 
 
+def data_folders():
+    """Return ``[(folder, what it is), ...]`` where bare file names are
+    looked for, in order: the checkout's ``data/``, ``$DA_DATA_DIR``, the
+    per-user folder.  The first one is where a download goes."""
+    folders = []
+    if DATA_DIR is not None:
+        folders.append((DATA_DIR, "the checkout's data/ folder"))
+    if os.environ.get(DATA_DIR_ENV):
+        folders.append((os.environ[DATA_DIR_ENV], '$' + DATA_DIR_ENV))
+    folders.append((os.path.expanduser(USER_DATA_DIR),
+                    'the per-user data folder'))
+    return folders
+
+
 def find_dataset(dataset, download_missing=True):
     """Return the path of ``dataset``, looking where the README says.
 
@@ -176,35 +208,36 @@ def find_dataset(dataset, download_missing=True):
     :param dataset: a path, or a bare file name such as ``mnist.pkl.gz``
 
     :type download_missing: bool
-    :param download_missing: fetch ``mnist.pkl.gz`` into ``data/`` when it
-                             is found nowhere
+    :param download_missing: fetch ``mnist.pkl.gz`` into the first of
+                             ``data_folders()`` when it is found nowhere
 
     :raises DataError: listing every place tried and how to fix it
     """
     tried = [dataset]
     if os.path.isfile(dataset):
         return dataset
+    folders = data_folders()
     if os.path.basename(dataset) == dataset:  # a bare name
-        folders = [DATA_DIR]
-        if os.environ.get(DATA_DIR_ENV):
-            folders.append(os.environ[DATA_DIR_ENV])
-        for folder in folders:
+        for folder, _ in folders:
             path = os.path.join(folder, dataset)
             tried.append(path)
             if os.path.isfile(path):
                 return path
         if dataset == MNIST_NAME and download_missing:
-            dest = os.path.join(DATA_DIR, MNIST_NAME)
-            print('... downloading %s into %s' % (MNIST_NAME, DATA_DIR),
+            folder, what = folders[0]
+            print('... downloading %s into %s (%s; set %s to choose '
+                  'another)' % (MNIST_NAME, folder, what, DATA_DIR_ENV),
                   file=sys.stderr)
             try:
-                return download(dest, MNIST_MIRRORS, MNIST_MD5)
+                return download(os.path.join(folder, MNIST_NAME),
+                                MNIST_MIRRORS, MNIST_MD5)
             except DataError as e:
                 raise DataError(
                     '%s\nLooked for it in: %s.\nFix: put the tutorial\'s '
                     '%s into %s, or set %s to the folder holding it (see '
                     'data/README.md).' % (e, ', '.join(tried), MNIST_NAME,
-                                         DATA_DIR, DATA_DIR_ENV)) from None
+                                         folder, DATA_DIR_ENV)) from None
     raise DataError('data set %r not found; looked in: %s. Give an existing '
                     'path, or put the file into %s, or set %s to its folder.'
-                    % (dataset, ', '.join(tried), DATA_DIR, DATA_DIR_ENV))
+                    % (dataset, ', '.join(tried), folders[0][0],
+                       DATA_DIR_ENV))

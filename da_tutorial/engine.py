@@ -3,7 +3,7 @@ PyTensor, under the same names.
 
 Every module of the project takes its engine from here::
 
-    from backend import theano, T, RandomStreams, sigmoid
+    from da_tutorial.engine import theano, T, RandomStreams, sigmoid
 
 so the code reads the same on both.  The project's install brings Theano
 on Python <= 3.11 and PyTensor on 3.12 and later (``choose_engine`` says
@@ -14,7 +14,7 @@ is the engine's top module (``pytensor`` under PyTensor), ``T`` its
 
 The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 ``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; the project's defaults
-(``theano_setup.py``; float32 in the scripts, ``run_script``) are only
+(``theano_setup``; float32 in the scripts, ``run_script``) are only
 defaults.  Where the user asked for a GPU that Theano could not start,
 ``check_device`` says so instead of training on the CPU.
 """
@@ -23,7 +23,7 @@ import importlib.util
 import os
 import sys
 
-import theano_setup
+from . import import_hook, theano_setup
 
 ENGINES = ('theano', 'pytensor')
 # Theano 1.0.5 imports distutils, which Python 3.12 removed
@@ -85,7 +85,9 @@ def choose_engine(environ=None, version=None):
 ENGINE = choose_engine()
 
 if ENGINE == 'theano':
-    theano_setup.import_engine('theano')
+    # the project's defaults at Theano's import, as for a script that
+    # imports theano itself (without the .pth: a checkout not installed)
+    import_hook.install()
     import theano
     import theano.tensor as T
     from theano import Variable  # noqa: F401
@@ -100,12 +102,15 @@ if ENGINE == 'theano':
         """The BLAS link flags the engine uses."""
         return theano.config.blas.ldflags
 else:
-    theano_setup.import_engine('pytensor')
+    if 'pytensor' not in sys.modules:
+        # the project's defaults, only where the project imports PyTensor
+        with theano_setup.engine_defaults('pytensor'):
+            import pytensor
     import pytensor as theano
     import pytensor.tensor as T
     from pytensor.graph.basic import Variable  # noqa: F401
     # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
-    from rng_mrg import MRGRandomStreams as RandomStreams
+    from .rng_mrg import MRGRandomStreams as RandomStreams
     from pytensor.tensor.special import softmax as _softmax
     sigmoid = T.sigmoid
     FLAGS_VAR = 'PYTENSOR_FLAGS'
@@ -188,7 +193,8 @@ def check_device():
     raise DeviceError(
         '%s=%s was asked for (%s or .theanorc), but Theano could not start '
         'it: %s. To use the GPU, install its back end and check it with '
-        'python install_gpu.py (README.md, GPU); to train on the CPU, leave '
+        'python -m da_tutorial.install_gpu (README.md, GPU); to train on '
+        'the CPU, leave '
         '%s out.' % (asked[0], getattr(theano.config, asked[0]), FLAGS_VAR,
                      '; '.join(reasons) or 'see the ERROR above', asked[0]))
 

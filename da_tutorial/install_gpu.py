@@ -7,9 +7,11 @@ pinned to libgpuarray v0.7.6 (commit f036aef3a425560161de362f390d238f4e7c1721),
 and installs them into the virtual environment whose Python runs it, without
 root::
 
-    .venv/bin/python install_gpu.py                  # source from GitHub
-    .venv/bin/python install_gpu.py --source libgpuarray-0.7.6.tar.gz
-    .venv/bin/python install_gpu.py --check          # the check only
+    .venv/bin/python -m da_tutorial.install_gpu          # source from GitHub
+    .venv/bin/python -m da_tutorial.install_gpu --source libgpuarray-0.7.6.tar.gz
+    .venv/bin/python -m da_tutorial.install_gpu --check  # the check only
+
+(``.venv/bin/dA-install-gpu`` is the same command.)
 
 A source tarball is accepted only if ``git archive`` made it from that
 commit (its header names the commit).  The build needs a C compiler; cmake,
@@ -300,8 +302,8 @@ def check(prefix):
         print('\nGPU ready: THEANO_FLAGS=device=cuda,floatX=float32 python '
               'dA.py')
         return True
-    print('\nNo GPU can start here%s. Once fixed, run python install_gpu.py '
-          '--check again. If the libraries are elsewhere, put their folder '
+    print('\nNo GPU can start here%s. Once fixed, run python -m '
+          'da_tutorial.install_gpu --check again. If the libraries are elsewhere, put their folder '
           'into LD_LIBRARY_PATH (or CUDA_HOME) and check again.'
           % (' (%d librar%s missing)' % (missing, 'y' if missing == 1
                                          else 'ies') if missing else ''))
@@ -313,8 +315,8 @@ def check_environment():
     if sys.prefix == getattr(sys, 'base_prefix', sys.prefix):
         raise WrongPlace(
             'run this with the Python of a virtual environment (for example '
-            '.venv/bin/python install_gpu.py): it installs into %s, which is '
-            'not one' % sys.prefix)
+            '.venv/bin/python -m da_tutorial.install_gpu): it installs into '
+            '%s, which is not one' % sys.prefix)
     if sys.version_info >= (3, 12):
         raise WrongPlace(
             "Theano's GPU back end needs Theano 1.0.5, which runs on Python "
@@ -355,7 +357,7 @@ def main(argv=None):
             print('installed libgpuarray and pygpu %s into %s'
                   % (VERSION, prefix))
     except InstallError as e:
-        print('install_gpu.py: error: %s' % e, file=sys.stderr)
+        print('da_tutorial.install_gpu: error: %s' % e, file=sys.stderr)
         return 2 if isinstance(e, WrongPlace) else 1
     return 0 if check(prefix) else 3
 

@@ -16,7 +16,7 @@ tutorial's costs at 30 % corruption are not reproduced.  Here:
   which replaces Theano's own;
 * for PyTensor, an Op (``MRGUniform``: C code, and Numba and JAX versions
   for those modes) and ``MRGRandomStreams`` with Theano's interface, which
-  ``backend.RandomStreams`` is under PyTensor.  The same seed gives the same
+  ``engine.RandomStreams`` is under PyTensor.  The same seed gives the same
   numbers as Theano's, bit for bit.
 """
 import hashlib
@@ -242,7 +242,7 @@ def mrg_c_support_code():
             ('npy_float64', '4.656612873077392578125e-10')))
 
 
-# backend.py imports this module under PyTensor only, once PyTensor is
+# engine.py imports this module under PyTensor only, once PyTensor is
 # imported (with the project's defaults); under Theano only the NumPy
 # reference and the C source above are used (tests, fast_ops).
 if 'pytensor' in sys.modules:

@@ -19,25 +19,22 @@ When the user asks Theano for a GPU (``device=cuda``), one more default,
 again only where the user set nothing: ``dnn.enabled=False``, since Theano
 1.0.5 predates today's cuDNN and the dA has no convolution.  And Theano's
 own reason for not starting that GPU (it then goes on, on the CPU) is kept
-in ``GPU_START_ERRORS`` for ``backend.check_device``.
+in ``GPU_START_ERRORS`` for ``engine.check_device``.
 
 The defaults reach the engine through its flags variable while the engine is
 imported, and the environment is restored right after, so child processes
 see the user's own.  All other settings stay as the user gave them.
 
-When is that?  ``EngineImportHook``, a finder on ``sys.meta_path``, does it
-at the engine's own import, wherever that happens: in ``backend.py``
-(``import_engine``), or in a user's script that starts, as the tutorials
-do, with ``import theano``.  For the latter, the package build ships
-``dA-tutorial.pth`` (setup.py), which Python runs at start-up: its finder
-only compares names until an engine is imported, then imports this module
-and hands over to ``EngineImportHook``.
+When is that?  At the engine's own import: for Theano, wherever it
+happens, through ``import_hook.TheanoImportHook`` (a script that starts, as
+the tutorials do, with ``import theano``); for PyTensor, only when the
+project itself imports it (``engine.py``): a program that imports PyTensor
+on its own gets PyTensor's own settings.
 
 ``python dA.py`` (and the other scripts) also train in float32 unless the
 user set ``floatX``: see ``floatx_default``.
 """
 import configparser
-import importlib
 import importlib.util
 import logging
 import os
@@ -260,7 +257,7 @@ class engine_defaults(object):
 
 
 # Why Theano could not start the GPU it was asked for, as it logged it while
-# being imported (it then goes on, on the CPU): backend.check_device says so.
+# being imported (it then goes on, on the CPU): engine.check_device says so.
 GPU_START_ERRORS = []
 
 
@@ -283,62 +280,6 @@ class GPUErrorCapture(logging.Handler):
     def close(self):
         self.logger.removeHandler(self)
         logging.Handler.close(self)
-
-
-class EngineImportHook(object):
-    """A ``sys.meta_path`` finder: when ``theano`` or ``pytensor`` itself is
-    imported, its module runs inside ``engine_defaults``.  Any other import
-    costs one set lookup."""
-
-    # names being looked up by the other finders
-    _finding = set()
-
-    def find_spec(self, fullname, path=None, target=None):
-        """The engine's own spec, its loader wrapped; None for the rest."""
-        if fullname not in ENGINES or fullname in self._finding:
-            return None
-        self._finding.add(fullname)   # let the other finders answer
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._finding.discard(fullname)
-        if spec is None or not hasattr(spec.loader, 'exec_module'):
-            return None
-        exec_module = spec.loader.exec_module
-
-        def exec_with_defaults(module):
-            with engine_defaults(fullname):
-                exec_module(module)
-        spec.loader.exec_module = exec_with_defaults
-        return spec
-
-
-# the finder that dA-tutorial.pth installs at start-up (setup.py); it runs
-# an EngineImportHook of its own
-PTH_FINDER = 'dA_tutorial_engine_hook'
-
-
-def install_import_hook():
-    """Put ``EngineImportHook`` first on ``sys.meta_path``, unless one is
-    there already, directly or through the finder of ``dA-tutorial.pth``
-    (an installed project's, at start-up).  ``import_engine`` calls it, so
-    that the engine gets its defaults from a checkout that is not installed
-    too.
-    """
-    if not any(isinstance(f, EngineImportHook)
-               or type(f).__name__ == PTH_FINDER for f in sys.meta_path):
-        sys.meta_path.insert(0, EngineImportHook())
-
-
-def import_engine(engine='theano'):
-    """Import and return the engine, with its BLAS flags defaulted (an
-    engine imported before keeps the flags it was imported with).
-
-    :type engine: str
-    :param engine: 'theano' or 'pytensor'
-    """
-    install_import_hook()
-    return importlib.import_module(engine)
 
 
 class floatx_default(object):
