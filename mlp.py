@@ -1,14 +1,42 @@
-"""The tutorial series' hidden layer, the building block of an MLP and of the
-stacked denoising autoencoder (SdA.py).
-
-A hidden layer computes ``activation(dot(input, W) + b)``.  A ``W`` or ``b``
-passed in is used as it is, the very same shared variable, which is how a
-``dA`` and a layer of a deep network share their weights.
 """
+This tutorial introduces the multilayer perceptron using Theano.
+
+ A multilayer perceptron is a logistic regressor where
+ instead of feeding the input to the logistic regression you insert a
+ intermediate layer, called the hidden layer, that has a nonlinear
+ activation function (usually tanh or sigmoid) . One can use many such
+ hidden layers making the architecture deep. The tutorial will also tackle
+ the problem of MNIST digit classification.
+
+.. math::
+
+    f(x) = G( b^{(2)} + W^{(2)}( s( b^{(1)} + W^{(1)} x))),
+
+References:
+
+    - textbooks: "Pattern Recognition and Machine Learning" -
+                 Christopher M. Bishop, section 5
+
+``HiddenLayer`` is also the building block of the stacked denoising
+autoencoder (SdA.py): a ``W`` or ``b`` passed in is used as it is, the very
+same shared variable, which is how a ``dA`` and a layer of a deep network
+share their weights.
+
+    python mlp.py      # the tutorial's test_mlp (``--help``: options)
+"""
+import argparse
+import os
+import sys
+import timeit
+
 import numpy
 
-from da_tutorial.engine import T, sigmoid, theano
-from da_tutorial.checks import check_int
+from da_tutorial.engine import (FLOATX_HELP, T, check_not_jax, run_script,
+                                sigmoid, theano)
+from da_tutorial.checks import check_batch_size, check_int, check_number
+from da_tutorial.training import early_stopping
+
+from logistic_sgd import LogisticRegression, load_data
 
 
 class HiddenLayer(object):
@@ -80,3 +108,253 @@ class HiddenLayer(object):
         )
         # parameters of the model
         self.params = [self.W, self.b]
+
+
+class MLP(object):
+    """Multi-Layer Perceptron Class
+
+    A multilayer perceptron is a feedforward artificial neural network model
+    that has one layer or more of hidden units and nonlinear activations.
+    Intermediate layers usually have as activation function tanh or the
+    sigmoid function (defined here by a ``HiddenLayer`` class)  while the
+    top layer is a softmax layer (defined here by a ``LogisticRegression``
+    class).
+    """
+
+    def __init__(self, rng, input, n_in, n_hidden, n_out):
+        """Initialize the parameters for the multilayer perceptron
+
+        :type rng: numpy.random.RandomState
+        :param rng: a random number generator used to initialize weights
+
+        :type input: theano.tensor.TensorType
+        :param input: symbolic variable that describes the input of the
+        architecture (one minibatch)
+
+        :type n_in: int
+        :param n_in: number of input units, the dimension of the space in
+        which the datapoints lie
+
+        :type n_hidden: int
+        :param n_hidden: number of hidden units
+
+        :type n_out: int
+        :param n_out: number of output units, the dimension of the space in
+        which the labels lie
+        """
+        # one tanh hidden layer, then a logistic regression reading it
+        self.hiddenLayer = HiddenLayer(
+            rng=rng,
+            input=input,
+            n_in=n_in,
+            n_out=n_hidden,
+            activation=T.tanh
+        )
+        self.logRegressionLayer = LogisticRegression(
+            input=self.hiddenLayer.output,
+            n_in=n_hidden,
+            n_out=n_out
+        )
+        # L1 norm ; one regularization option is to enforce L1 norm to
+        # be small
+        self.L1 = (
+            abs(self.hiddenLayer.W).sum()
+            + abs(self.logRegressionLayer.W).sum()
+        )
+        # square of L2 norm ; one regularization option is to enforce
+        # square of L2 norm to be small
+        self.L2_sqr = (
+            (self.hiddenLayer.W ** 2).sum()
+            + (self.logRegressionLayer.W ** 2).sum()
+        )
+        # negative log likelihood of the MLP is given by the negative
+        # log likelihood of the output of the model, computed in the
+        # logistic regression layer
+        self.negative_log_likelihood = (
+            self.logRegressionLayer.negative_log_likelihood
+        )
+        # same holds for the function computing the number of errors
+        self.errors = self.logRegressionLayer.errors
+
+        # the parameters of the model are the parameters of the two layer it
+        # is made out of
+        self.params = self.hiddenLayer.params + self.logRegressionLayer.params
+
+        # keep track of model input
+        self.input = input
+
+
+def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
+             dataset='mnist.pkl.gz', batch_size=20, n_hidden=500):
+    """
+    Demonstrate stochastic gradient descent optimization for a multilayer
+    perceptron
+
+    This is demonstrated on MNIST.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic
+    gradient
+
+    :type L1_reg: float
+    :param L1_reg: L1-norm's weight when added to the cost (see
+    regularization)
+
+    :type L2_reg: float
+    :param L2_reg: L2-norm's weight when added to the cost (see
+    regularization)
+
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+
+    :type dataset: string
+    :param dataset: the path of the MNIST dataset file
+
+    :type batch_size: int
+    :param batch_size: examples per minibatch
+
+    :type n_hidden: int
+    :param n_hidden: hidden units
+
+    :returns: (best validation error, its iteration, test error of that
+              model, epochs run), as fractions
+    """
+    # everything that can be wrong is checked before minutes of training
+    check_not_jax('mlp.py')
+    check_number('learning_rate', learning_rate, 0, numpy.inf,
+                 low_open=True)
+    check_number('L1_reg', L1_reg, 0, numpy.inf)
+    check_number('L2_reg', L2_reg, 0, numpy.inf)
+    check_int('n_epochs', n_epochs)
+    check_int('batch_size', batch_size)
+    check_int('n_hidden', n_hidden)
+    datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    valid_set_x, valid_set_y = datasets[1]
+    test_set_x, test_set_y = datasets[2]
+
+    # compute number of minibatches for training, validation and testing
+    sizes = [s.get_value(borrow=True).shape[0]
+             for s in (train_set_x, valid_set_x, test_set_x)]
+    check_batch_size(batch_size, min(sizes), 'the smallest split')
+    n_train_batches, n_valid_batches, n_test_batches = [
+        n // batch_size for n in sizes]
+
+    ######################
+    # BUILD ACTUAL MODEL #
+    ######################
+    print('... building the model')
+
+    # allocate symbolic variables for the data
+    index = T.lscalar()  # index to a [mini]batch
+    x = T.matrix('x')  # the data is presented as rasterized images
+    y = T.ivector('y')  # the labels are presented as 1D vector of
+                        # [int] labels
+
+    rng = numpy.random.RandomState(1234)
+
+    # construct the MLP class
+    classifier = MLP(
+        rng=rng,
+        input=x,
+        n_in=28 * 28,
+        n_hidden=n_hidden,
+        n_out=10
+    )
+
+    # the cost we minimize during training is the negative log likelihood of
+    # the model plus the regularization terms (L1 and L2); cost is expressed
+    # here symbolically
+    cost = (
+        classifier.negative_log_likelihood(y)
+        + L1_reg * classifier.L1
+        + L2_reg * classifier.L2_sqr
+    )
+
+    def batch(data, i):
+        return data[i * batch_size:(i + 1) * batch_size]
+
+    # compiling a Theano function that computes the mistakes that are made
+    # by the model on a minibatch
+    test_model = theano.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens={x: batch(test_set_x, index), y: batch(test_set_y, index)})
+
+    validate_model = theano.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens={x: batch(valid_set_x, index), y: batch(valid_set_y, index)})
+
+    # compute the gradient of cost with respect to theta (sorted in params)
+    # the resulting gradients will be stored in a list gparams
+    gparams = [T.grad(cost, param) for param in classifier.params]
+
+    # specify how to update the parameters of the model as a list of
+    # (variable, update expression) pairs
+    updates = [
+        (param, param - learning_rate * gparam)
+        for param, gparam in zip(classifier.params, gparams)
+    ]
+
+    # compiling a Theano function `train_model` that returns the cost, but
+    # in the same time updates the parameter of the model based on the rules
+    # defined in `updates`
+    train_model = theano.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
+
+    ###############
+    # TRAIN MODEL #
+    ###############
+    print('... training')
+    start_time = timeit.default_timer()
+    # look as this many examples regardless, then the tutorials' rule
+    best_validation_loss, best_iter, test_score, epoch = early_stopping(
+        train_model,
+        validate=lambda: numpy.mean([validate_model(i)
+                                     for i in range(n_valid_batches)]),
+        test=lambda: numpy.mean([test_model(i)
+                                 for i in range(n_test_batches)]),
+        n_train_batches=n_train_batches, n_epochs=n_epochs,
+        patience=10000, patience_increase=2, improvement_threshold=0.995)
+    end_time = timeit.default_timer()
+    print(('Optimization complete. Best validation score of %f %% '
+           'obtained at iteration %i, with test performance %f %%') %
+          (best_validation_loss * 100., best_iter + 1, test_score * 100.))
+    print(('The code for file ' + os.path.split(__file__)[1] +
+           ' ran for %.2fm' % ((end_time - start_time) / 60.)),
+          file=sys.stderr)
+    return best_validation_loss, best_iter, test_score, epoch
+
+
+# pytest collects any test_* function a test module imports; this is a demo.
+test_mlp.__test__ = False
+
+
+def main(argv=None):
+    """Parse the command line and run ``test_mlp`` (defaults: the
+    tutorial's), as ``da_tutorial.engine.run_script`` runs scripts."""
+    parser = argparse.ArgumentParser(
+        description='Train the tutorial\'s multilayer perceptron on MNIST '
+                    'with early stopping.', epilog=FLOATX_HELP,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--learning-rate', type=float, default=0.01)
+    parser.add_argument('--l1-reg', type=float, default=0.0)
+    parser.add_argument('--l2-reg', type=float, default=0.0001)
+    parser.add_argument('--epochs', type=int, default=1000,
+                        help='most epochs; early stopping may end sooner')
+    parser.add_argument('--batch-size', type=int, default=20)
+    parser.add_argument('--n-hidden', type=int, default=500)
+    parser.add_argument('--dataset', default='mnist.pkl.gz')
+    args = parser.parse_args(argv)
+    run_script(parser, lambda: test_mlp(
+        args.learning_rate, args.l1_reg, args.l2_reg, args.epochs,
+        args.dataset, args.batch_size, args.n_hidden))
+
+
+if __name__ == '__main__':
+    main()

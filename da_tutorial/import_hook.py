@@ -44,17 +44,25 @@ if not getattr(sys, '_dA_tutorial_hook', False):
 PTH_LINE = 'import sys; exec(%r)\n' % _PTH_CODE
 
 
+# Theano's Cython scan, built on first use; where it cannot be built, the
+# hook turns the failure into the ImportError on which Theano falls back to
+# its Python scan (theano_setup.scan_fallback says why)
+SCAN_EXT = 'theano.scan_module.scan_perform_ext'
+
+
 class TheanoImportHook(object):
     """A ``sys.meta_path`` finder: when ``theano`` itself is imported, its
-    module runs inside ``theano_setup.engine_defaults('theano')``.  Any
-    other import costs one string comparison."""
+    module runs inside ``theano_setup.engine_defaults('theano')``; when
+    Theano's Cython scan is, inside ``theano_setup.scan_fallback``.  Any
+    other import costs two string comparisons."""
 
     def __init__(self):
         self.finding = False   # while the other finders are asked
 
     def find_spec(self, fullname, path=None, target=None):
-        """Theano's own spec, its loader wrapped; None for the rest."""
-        if fullname != 'theano' or self.finding:
+        """Theano's own spec (or its scan's), its loader wrapped; None for
+        the rest."""
+        if fullname != 'theano' and fullname != SCAN_EXT or self.finding:
             return None
         import importlib.util
         self.finding = True    # let the other finders answer
@@ -64,11 +72,14 @@ class TheanoImportHook(object):
             self.finding = False
         if spec is None or not hasattr(spec.loader, 'exec_module'):
             return None
+        from da_tutorial import theano_setup
         exec_module = spec.loader.exec_module
+        if fullname == SCAN_EXT:
+            spec.loader.exec_module = theano_setup.scan_fallback(exec_module)
+            return spec
 
         def exec_with_defaults(module):
-            from da_tutorial.theano_setup import engine_defaults
-            with engine_defaults('theano'):
+            with theano_setup.engine_defaults('theano'):
                 exec_module(module)
         spec.loader.exec_module = exec_with_defaults
         return spec

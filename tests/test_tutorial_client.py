@@ -249,3 +249,48 @@ def test_tutorial_style_sda_script(tmp_path):
     means = [numpy.mean(epoch) for epoch in result['finetuning']]
     assert means[-1] < means[0]
     assert result['error_after'] < result['error_before']
+
+
+CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       'clients')
+
+
+def free_energy(v, W, hbias, vbias):
+    """The RBM's free energy, NumPy (float64)."""
+    return -numpy.log1p(numpy.exp(v.dot(W) + hbias)).sum(axis=1) - v.dot(vbias)
+
+
+@installed
+@pytest.mark.skipif(ENGINE != 'theano', reason='a script written the '
+                    "tutorial's way imports theano (Theano 1.0.5, Python "
+                    '<= 3.11); this suite runs on PyTensor')
+def test_tutorial_style_rbm_with_scan(tmp_path):
+    """The tutorial series' RBM, unchanged: persistent CD-15 through
+    theano.scan and sampling with theano.scan.  On Python 3.11 Theano's
+    Cython scan cannot be built; the engine set-up makes Theano use its
+    Python scan instead of failing."""
+    dataset = small_dataset_file(tmp_path)
+    r = subprocess.run([sys.executable, os.path.join(CLIENTS, 'rbm.py'),
+                        dataset, str(tmp_path)], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=600,
+                       env=run_env(**{RC: os.devnull}))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert 'theano_compilation_error' not in r.stdout + r.stderr
+    # the first monitoring cost: the pseudo-likelihood of minibatch 0 with
+    # bit 0 flipped, under the initial parameters (NumPy math)
+    init = numpy.load(str(tmp_path / 'rbm_initial.npz'))
+    from da_tutorial.data import read_dataset
+    x0 = numpy.round(read_dataset(dataset)[0][0][:20].astype('float64'))
+    flipped = x0.copy()
+    flipped[:, 0] = 1 - flipped[:, 0]
+    params = [init[k].astype('float64') for k in ('W', 'hbias', 'vbias')]
+    gap = free_energy(flipped, *params) - free_energy(x0, *params)
+    expected = numpy.mean(784 * numpy.log(1 / (1 + numpy.exp(-gap))))
+    rtol = 1e-4 if result['floatX'] == 'float32' else 1e-9
+    assert result['costs'][0] == pytest.approx(expected, rel=rtol)
+    assert len(result['costs']) == 10 and all(
+        numpy.isfinite(result['costs']))
+    assert result['sample_shape'] == [5, 784]
+    assert set(result['sample_values']) <= {0.0, 1.0}
+    assert result['means_in_unit']
