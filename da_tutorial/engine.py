@@ -179,6 +179,10 @@ def check_device():
     :raises DeviceError: with Theano's reason and how to fix it
     """
     if ENGINE != 'theano':
+        # THEANO_FLAGS=device=cuda on PyTensor: a GPU through JAX, or this
+        if theano_setup.PYTENSOR_GPU_ERRORS:
+            raise DeviceError(theano_setup.PYTENSOR_GPU_ERRORS[0] + '; to '
+                              'train on the CPU, leave device out.')
         return
     asked = [name for name in ('device', 'init_gpu_device')
              if getattr(theano.config, name).startswith(('cuda', 'opencl'))]

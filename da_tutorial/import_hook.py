@@ -11,6 +11,10 @@ per import; when ``theano`` itself is imported, it runs Theano's module
 inside ``theano_setup.engine_defaults('theano')``: defaults for what the
 user did not set, the environment restored afterwards.
 
+Where no real Theano is installed and PyTensor is (Python 3.12 and
+later), ``import theano`` gets ``theano_face``: Theano's names over
+PyTensor.  A real Theano is always looked for first, and never shadowed.
+
 It acts on Theano's import only.  PyTensor, JAX and logging are left as
 they are for every other program in the environment (the project gives
 PyTensor its defaults only when the project itself imports it:
@@ -70,6 +74,8 @@ class TheanoImportHook(object):
             spec = importlib.util.find_spec(fullname)
         finally:
             self.finding = False
+        if spec is None and fullname == 'theano':
+            return face_spec()
         if spec is None or not hasattr(spec.loader, 'exec_module'):
             return None
         from da_tutorial import theano_setup
@@ -83,6 +89,21 @@ class TheanoImportHook(object):
                 exec_module(module)
         spec.loader.exec_module = exec_with_defaults
         return spec
+
+
+def face_spec():
+    """The spec of ``da_tutorial.theano_face`` as the module ``theano``,
+    where PyTensor is installed (no real Theano is: that is looked for
+    first); else None."""
+    import importlib.util
+    import os
+    if importlib.util.find_spec('pytensor') is None:
+        return None
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          'theano_face')
+    return importlib.util.spec_from_file_location(
+        'theano', os.path.join(folder, '__init__.py'),
+        submodule_search_locations=[folder])
 
 
 def install():

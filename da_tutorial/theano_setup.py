@@ -40,6 +40,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 
 # Where linkers look for a shared library, in addition to the interpreter's
 # own LIBDIR.  A ``libopenblas.so`` (the development symlink) must exist for
@@ -78,7 +79,9 @@ ENGINE_NAMES = {'theano': 'Theano', 'pytensor': 'PyTensor'}
 def user_value(name, environ=None, engine='theano'):
     """Return the value the user gave the engine's option ``name`` in its
     flags variable or in one of its rc files (the flags win, as in the
-    engine), or None.
+    engine), or None.  For PyTensor, ``THEANO_FLAGS`` and ``.theanorc``
+    count too, below PyTensor's own (they mean what they say on every
+    engine: ``theano_flags_for_pytensor``).
 
     :type name: str
     :param name: ``'floatX'`` (section ``global``) or ``'section.option'``
@@ -92,6 +95,14 @@ def user_value(name, environ=None, engine='theano'):
     :param engine: 'theano' or 'pytensor'
     """
     environ = os.environ if environ is None else environ
+    value = _engine_value(name, environ, engine)
+    if value is None and engine == 'pytensor':
+        value = _engine_value(name, environ, 'theano')
+    return value
+
+
+def _engine_value(name, environ, engine):
+    """``user_value`` from one engine's own flags variable and rc files."""
     flags_var, rc_var, rc_default = ENGINES[engine][:3]
     keys = {name, name.replace('.', '__')}
     value = None
@@ -198,6 +209,103 @@ def default_blas_ldflags():
     return '-L%s -lopenblas' % folder
 
 
+def theano_settings(environ=None):
+    """Return ``{name: value}`` of everything the user set for Theano:
+    ``THEANO_FLAGS`` over ``.theanorc`` (``THEANORC``), names written as
+    Theano writes them (``floatX``, ``blas.ldflags``)."""
+    environ = os.environ if environ is None else environ
+    settings = {}
+    rc_files = [os.path.expanduser(p) for p in
+                environ.get('THEANORC', '~/.theanorc').split(os.pathsep)]
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str      # floatX keeps its capital
+    try:
+        parser.read(rc_files)
+    except configparser.Error:
+        parser = configparser.RawConfigParser()
+    for section in parser.sections():
+        for option, value in parser.items(section):
+            key = option if section == 'global' else section + '.' + option
+            settings['floatX' if key.lower() == 'floatx' else key] = value
+    for item in environ.get('THEANO_FLAGS', '').split(','):
+        key, sep, value = item.partition('=')
+        if sep and key.strip():
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+# Theano settings that mean the same on PyTensor (as PyTensor spells them)
+SAME_ON_PYTENSOR = (
+    'floatX', 'mode', 'linker', 'optimizer', 'optimizer_excluding',
+    'optimizer_including', 'optimizer_requiring', 'blas__ldflags',
+    'warn_float64', 'compiledir', 'base_compiledir', 'cxx', 'gcc__cxxflags',
+    'exception_verbosity', 'on_opt_error', 'profile', 'allow_gc', 'openmp',
+    'print_global_stats', 'traceback__limit', 'nocleanup',
+    'unpickle_function', 'on_unused_input', 'cast_policy', 'compile__timeout',
+    'scan__allow_gc', 'optdb__max_use_ratio')
+# Theano's devices: what asks for a GPU
+GPU_DEVICES = ('cuda', 'gpu', 'opencl')
+# Why the GPU asked for through THEANO_FLAGS cannot be used on PyTensor
+PYTENSOR_GPU_ERRORS = []
+_warned_flags = set()
+
+
+def jax_gpu_reason():
+    """None when JAX is installed and sees a GPU; else why not."""
+    if importlib.util.find_spec('jax') is None:
+        return 'JAX is not installed in this Python (%s)' % sys.prefix
+    try:
+        import jax
+        if any(d.platform == 'gpu' for d in jax.devices()):
+            return None
+        return 'JAX sees no GPU here (its devices: %s)' % ', '.join(
+            sorted(set(d.platform for d in jax.devices())))
+    except Exception as e:   # JAX raises RuntimeError without a back end
+        return 'JAX sees no GPU here (%s)' % str(e).split('\n')[0]
+
+
+def theano_flags_for_pytensor(environ=None):
+    """Return the (key, value) pairs that give PyTensor what the user set
+    for Theano, for what PyTensor did not get from its own
+    ``PYTENSOR_FLAGS`` or ``.pytensorrc``.
+
+    * names that mean the same (``SAME_ON_PYTENSOR``: ``floatX``,
+      ``mode``, ``optimizer_excluding`` (``dA_fast`` included),
+      ``blas.ldflags`` ...) are passed on, ``.`` written ``__``;
+    * ``device=cuda`` (``cuda0``, ``gpu`` ...): PyTensor runs on a GPU
+      through JAX, so ``mode=JAX`` where JAX sees one; where it does not,
+      the reason goes to ``PYTENSOR_GPU_ERRORS``, which
+      ``engine.check_device`` raises before anything is written;
+    * any other name has no PyTensor meaning: one warning names it.
+    """
+    environ = os.environ if environ is None else environ
+    pairs = []
+    for key, value in theano_settings(environ).items():
+        name = key.replace('.', '__')
+        if _engine_value(key, environ, 'pytensor') is not None:
+            continue                     # PyTensor's own setting wins
+        if name in SAME_ON_PYTENSOR:
+            pairs.append((name, value))
+        elif name in ('device', 'init_gpu_device'):
+            if not value.startswith(GPU_DEVICES):
+                continue                 # cpu: PyTensor's only device
+            reason = jax_gpu_reason()
+            if reason is None:
+                if _engine_value('mode', environ, 'pytensor') is None:
+                    pairs.append(('mode', 'JAX'))
+            elif not PYTENSOR_GPU_ERRORS:
+                PYTENSOR_GPU_ERRORS.append(
+                    '%s=%s: PyTensor runs on a GPU through JAX, and %s. '
+                    'Install JAX with CUDA (pip install -U "jax[cuda12]")'
+                    % (key, value, reason))
+        elif key not in _warned_flags:
+            _warned_flags.add(key)
+            warnings.warn('THEANO_FLAGS or .theanorc sets %s, which has no '
+                          'meaning on PyTensor (ignored here)' % key,
+                          stacklevel=3)
+    return pairs
+
+
 class engine_defaults(object):
     """Within this block (``with engine_defaults(engine):``), the engine's
     flags variable carries the project's defaults that the user did not set
@@ -227,6 +335,9 @@ class engine_defaults(object):
                 # the engine would print its own warning too; ours says it
                 logging.getLogger(logger).setLevel(logging.ERROR)
             pairs.append((keys[0], ldflags))
+        if self.engine == 'pytensor':
+            # THEANO_FLAGS and .theanorc mean what they say here too
+            pairs += theano_flags_for_pytensor()
         if self.engine == 'theano' and gpu_requested():
             # Theano 1.0.5 predates cuDNN 9; the dA has no convolution
             if not user_setting('dnn.enabled'):

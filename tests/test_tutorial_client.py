@@ -221,9 +221,6 @@ print(json.dumps({'first': first, 'pretraining': pretraining,
 
 
 @installed
-@pytest.mark.skipif(ENGINE != 'theano', reason='a script written the '
-                    "tutorial's way imports theano (Theano 1.0.5, Python "
-                    '<= 3.11); this suite runs on PyTensor')
 def test_tutorial_style_sda_script(tmp_path):
     dataset = small_dataset_file(tmp_path)
     script = tmp_path / 'my_sda.py'
@@ -261,9 +258,6 @@ def free_energy(v, W, hbias, vbias):
 
 
 @installed
-@pytest.mark.skipif(ENGINE != 'theano', reason='a script written the '
-                    "tutorial's way imports theano (Theano 1.0.5, Python "
-                    '<= 3.11); this suite runs on PyTensor')
 def test_tutorial_style_rbm_with_scan(tmp_path):
     """The tutorial series' RBM, unchanged: persistent CD-15 through
     theano.scan and sampling with theano.scan.  On Python 3.11 Theano's
