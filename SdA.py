@@ -18,8 +18,13 @@ import timeit
 
 import numpy
 
-from da_tutorial.engine import (FLOATX_HELP, RandomStreams, T, check_not_jax,
-                                run_script, sigmoid, theano)
+# the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
+# later PyTensor under Theano's names (da_tutorial/engine.py)
+from da_tutorial.engine import FLOATX_HELP, run_script
+import theano
+import theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.training import early_stopping, train_epochs
 
@@ -128,7 +133,7 @@ class SdA(object):
                                         input=layer_input,
                                         n_in=input_size,
                                         n_out=hidden_layers_sizes[i],
-                                        activation=sigmoid)
+                                        activation=T.nnet.sigmoid)
             self.sigmoid_layers.append(sigmoid_layer)
             # only the sigmoid layers' parameters are the SdA's: the dAs'
             # visible biases are used in pretraining only
@@ -339,7 +344,6 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     :returns: (best validation error, test error of that model), fractions
     """
     # everything that can be wrong is checked before minutes of training
-    check_not_jax('SdA.py')
     check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
                    training_epochs, batch_size, hidden_layers_sizes,
                    corruption_levels)

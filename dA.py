@@ -39,9 +39,13 @@ import zipfile
 import numpy
 from PIL import Image
 
-from da_tutorial.engine import (FLOATX_HELP, RandomStreams, T, Variable,
-                                check_device, jax_mode, run_script, sigmoid,
-                                theano)
+# the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
+# later PyTensor under Theano's names (da_tutorial/engine.py)
+from da_tutorial.engine import FLOATX_HELP, check_device, jax_mode, run_script
+import theano
+import theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+
 from da_tutorial import fast_ops
 from da_tutorial.checks import (check_batch_size, check_hyperparameters,
                                 check_int, check_number, corruption_name)
@@ -224,7 +228,7 @@ class dA(object):
         :type corruption_level: float or symbolic scalar
         :param corruption_level: probability, in [0, 1], of zeroing an entry
         """
-        if not isinstance(corruption_level, Variable):
+        if not isinstance(corruption_level, theano.Variable):
             check_number('corruption_level', corruption_level, 0, 1)
             if corruption_level == 0:
                 # A mask of ones changes nothing: skip sampling it (a
@@ -237,14 +241,14 @@ class dA(object):
 
     def get_hidden_values(self, input):
         """ Computes the values of the hidden layer """
-        return sigmoid(T.dot(input, self.W) + self.b)
+        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
 
     def get_reconstructed_input(self, hidden):
         """Computes the reconstructed input given the values of the
         hidden layer
 
         """
-        return sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
+        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
 
     def get_cost_updates(self, corruption_level, learning_rate):
         """ This function computes the cost and the updates for one trainng
@@ -259,7 +263,7 @@ class dA(object):
         :returns: (cost, updates): the minibatch's mean cross-entropy and
                   the SGD updates of ``self.params``
         """
-        if not isinstance(learning_rate, Variable):
+        if not isinstance(learning_rate, theano.Variable):
             check_number('learning_rate', learning_rate, 0, numpy.inf,
                           low_open=True)
 
@@ -397,7 +401,9 @@ def build_train_function(train_set_x, corruption_level=0.,
     ``fast_ops.fast_mode()`` compiles the tutorial's graph with two faster
     kernels (the same weights, bit for bit; ``fast=False``: the engine's
     default mode).  In PyTensor's JAX mode the minibatch is the compiled
-    function's input, cut here: JAX cannot slice at a symbolic index.
+    function's input, cut here: the tutorial's ``givens`` slice compiles
+    there too (``da_tutorial.jax_slices``), but PyTensor hands JAX the
+    whole shared data set at every call, 60 times slower.
 
     :type train_set_x: theano shared variable
     :param train_set_x: training images, one per row, values in [0, 1]

@@ -24,8 +24,12 @@ import timeit
 
 import numpy
 
-from da_tutorial.engine import (FLOATX_HELP, T, check_not_jax, run_script,
-                                softmax, theano)
+# the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
+# later PyTensor under Theano's names (da_tutorial/engine.py)
+from da_tutorial.engine import FLOATX_HELP, run_script
+import theano
+import theano.tensor as T
+
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.data import find_dataset, read_dataset
 from da_tutorial.files import atomic_write
@@ -66,7 +70,7 @@ class LogisticRegression(object):
             name='b', borrow=True)
 
         # class-membership probabilities, one row per example
-        self.p_y_given_x = softmax(T.dot(input, self.W) + self.b)
+        self.p_y_given_x = T.nnet.softmax(T.dot(input, self.W) + self.b)
         # the class whose probability is maximal
         self.y_pred = T.argmax(self.p_y_given_x, axis=1)
 
@@ -214,25 +218,12 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
 
     :returns: (best validation error, test error, epochs run), as fractions
     """
-    check_not_jax('the logistic regression')
-    train_set_x, train_set_y = datasets[0]
-    valid_set_x, valid_set_y = datasets[1]
-    test_set_x, test_set_y = datasets[2]
-
-    # compute number of minibatches for training, validation and testing
-    sizes = [s.get_value(borrow=True).shape[0]
-             for s in (train_set_x, valid_set_x, test_set_x)]
-    check_batch_size(batch_size, min(sizes), 'the smallest split')
-    n_train_batches, n_valid_batches, n_test_batches = [
-        n // batch_size for n in sizes]
-
     ######################
     # BUILD ACTUAL MODEL #
     ######################
     print('... building the model')
 
     # allocate symbolic variables for the data
-    index = T.lscalar()  # index to a [mini]batch
     x = T.matrix('x')  # data, presented as rasterized images
     y = T.ivector('y')  # labels, presented as 1D vector of [int] labels
 
@@ -242,32 +233,6 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
     # the cost we minimize during training is the negative log likelihood of
     # the model in symbolic format
     cost = classifier.negative_log_likelihood(y)
-
-    def batch(data, i):
-        return data[i * batch_size:(i + 1) * batch_size]
-
-    test_model = theano.function(
-        inputs=[index],
-        outputs=classifier.errors(y),
-        givens={x: batch(test_set_x, index), y: batch(test_set_y, index)})
-
-    validate_model = theano.function(
-        inputs=[index],
-        outputs=classifier.errors(y),
-        givens={x: batch(valid_set_x, index), y: batch(valid_set_y, index)})
-
-    # compute the gradient of cost with respect to theta = (W,b)
-    g_W = T.grad(cost=cost, wrt=classifier.W)
-    g_b = T.grad(cost=cost, wrt=classifier.b)
-
-    updates = [(classifier.W, classifier.W - learning_rate * g_W),
-               (classifier.b, classifier.b - learning_rate * g_b)]
-
-    train_model = theano.function(
-        inputs=[index],
-        outputs=cost,
-        updates=updates,
-        givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
 
     ###############
     # TRAIN MODEL #
@@ -280,14 +245,9 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
             with atomic_write(model_path) as f:
                 pickle.dump(classifier, f)
 
-    best_validation_loss, best_iter, test_score, epoch = early_stopping(
-        train_model,
-        validate=lambda: numpy.mean([validate_model(i)
-                                     for i in range(n_valid_batches)]),
-        test=lambda: numpy.mean([test_model(i)
-                                 for i in range(n_test_batches)]),
-        n_train_batches=n_train_batches, n_epochs=n_epochs,
-        patience=5000, on_best=save_best)
+    best_validation_loss, best_iter, test_score, epoch = sgd_early_stopping(
+        classifier, cost, x, y, datasets, batch_size, learning_rate,
+        n_epochs, patience=5000, on_best=save_best)
 
     end_time = timeit.default_timer()
     print(('Optimization complete with best validation score of %f %%,'
@@ -298,6 +258,80 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
     print(('The code for file ' + os.path.split(__file__)[1] +
            ' ran for %.1fs' % (end_time - start_time)), file=sys.stderr)
     return best_validation_loss, test_score, epoch
+
+
+def sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
+                       learning_rate, n_epochs, patience, on_best=None):
+    """The tutorials' training of a classifier: minibatch SGD on ``cost``
+    over ``classifier.params``, with early stopping on the validation error
+    (``classifier.errors``); used by ``train_logistic_regression`` and
+    ``mlp.test_mlp``.
+
+    Compiles the test, validation and training functions, each reading its
+    minibatch from the shared data at a symbolic index, and runs
+    ``da_tutorial.training.early_stopping``.
+
+    :type classifier: LogisticRegression, mlp.MLP or alike
+    :param classifier: has ``params`` and ``errors(y)``
+
+    :type cost: theano variable
+    :param cost: the scalar to minimise, a function of ``x`` and ``y``
+
+    :type x: theano.tensor.matrix
+    :param x: the classifier's input
+
+    :type y: theano.tensor.ivector
+    :param y: the labels ``cost`` and ``errors`` read
+
+    :type datasets: list
+    :param datasets: as returned by ``load_data``: three (x, y) pairs
+
+    :type patience: int
+    :param patience: look at this many minibatches regardless
+
+    :type on_best: callable or None
+    :param on_best: called after each new best model (e.g. to save it)
+
+    The other parameters are ``sgd_optimization_mnist``'s.
+
+    :returns: (best validation error, its iteration, test error of that
+              model, epochs run)
+    """
+    sizes = [d[0].get_value(borrow=True).shape[0] for d in datasets]
+    check_batch_size(batch_size, min(sizes), 'the smallest split')
+    n_train_batches, n_valid_batches, n_test_batches = [
+        n // batch_size for n in sizes]
+    index = T.lscalar()  # index to a [mini]batch
+
+    def batch(data, i):
+        return data[i * batch_size:(i + 1) * batch_size]
+
+    def errors_of(split):
+        set_x, set_y = datasets[split]
+        return theano.function(
+            inputs=[index],
+            outputs=classifier.errors(y),
+            givens={x: batch(set_x, index), y: batch(set_y, index)})
+    validate_model, test_model = errors_of(1), errors_of(2)
+
+    # compute the gradient of cost with respect to each parameter
+    updates = [(param, param - learning_rate * T.grad(cost, param))
+               for param in classifier.params]
+    train_set_x, train_set_y = datasets[0]
+    train_model = theano.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
+
+    return early_stopping(
+        train_model,
+        validate=lambda: numpy.mean([validate_model(i)
+                                     for i in range(n_valid_batches)]),
+        test=lambda: numpy.mean([test_model(i)
+                                 for i in range(n_test_batches)]),
+        n_train_batches=n_train_batches, n_epochs=n_epochs,
+        patience=patience, on_best=on_best)
 
 
 def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):

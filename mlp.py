@@ -31,12 +31,15 @@ import timeit
 
 import numpy
 
-from da_tutorial.engine import (FLOATX_HELP, T, check_not_jax, run_script,
-                                sigmoid, theano)
-from da_tutorial.checks import check_batch_size, check_int, check_number
-from da_tutorial.training import early_stopping
+# the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
+# later PyTensor under Theano's names (da_tutorial/engine.py)
+from da_tutorial.engine import FLOATX_HELP, run_script
+import theano
+import theano.tensor as T
 
-from logistic_sgd import LogisticRegression, load_data
+from da_tutorial.checks import check_int, check_number
+
+from logistic_sgd import LogisticRegression, load_data, sgd_early_stopping
 
 
 class HiddenLayer(object):
@@ -86,7 +89,7 @@ class HiddenLayer(object):
         # Bengio 2010); sigmoid units need 4 times that range.
         if W is None:
             bound = numpy.sqrt(6. / (n_in + n_out))
-            if activation is sigmoid:
+            if activation is T.nnet.sigmoid:
                 bound *= 4
             W_values = numpy.asarray(
                 rng.uniform(low=-bound, high=bound, size=(n_in, n_out)),
@@ -220,7 +223,6 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
               model, epochs run), as fractions
     """
     # everything that can be wrong is checked before minutes of training
-    check_not_jax('mlp.py')
     check_number('learning_rate', learning_rate, 0, numpy.inf,
                  low_open=True)
     check_number('L1_reg', L1_reg, 0, numpy.inf)
@@ -230,24 +232,12 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     check_int('n_hidden', n_hidden)
     datasets = load_data(dataset)
 
-    train_set_x, train_set_y = datasets[0]
-    valid_set_x, valid_set_y = datasets[1]
-    test_set_x, test_set_y = datasets[2]
-
-    # compute number of minibatches for training, validation and testing
-    sizes = [s.get_value(borrow=True).shape[0]
-             for s in (train_set_x, valid_set_x, test_set_x)]
-    check_batch_size(batch_size, min(sizes), 'the smallest split')
-    n_train_batches, n_valid_batches, n_test_batches = [
-        n // batch_size for n in sizes]
-
     ######################
     # BUILD ACTUAL MODEL #
     ######################
     print('... building the model')
 
     # allocate symbolic variables for the data
-    index = T.lscalar()  # index to a [mini]batch
     x = T.matrix('x')  # the data is presented as rasterized images
     y = T.ivector('y')  # the labels are presented as 1D vector of
                         # [int] labels
@@ -272,55 +262,15 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
         + L2_reg * classifier.L2_sqr
     )
 
-    def batch(data, i):
-        return data[i * batch_size:(i + 1) * batch_size]
-
-    # compiling a Theano function that computes the mistakes that are made
-    # by the model on a minibatch
-    test_model = theano.function(
-        inputs=[index],
-        outputs=classifier.errors(y),
-        givens={x: batch(test_set_x, index), y: batch(test_set_y, index)})
-
-    validate_model = theano.function(
-        inputs=[index],
-        outputs=classifier.errors(y),
-        givens={x: batch(valid_set_x, index), y: batch(valid_set_y, index)})
-
-    # compute the gradient of cost with respect to theta (sorted in params)
-    # the resulting gradients will be stored in a list gparams
-    gparams = [T.grad(cost, param) for param in classifier.params]
-
-    # specify how to update the parameters of the model as a list of
-    # (variable, update expression) pairs
-    updates = [
-        (param, param - learning_rate * gparam)
-        for param, gparam in zip(classifier.params, gparams)
-    ]
-
-    # compiling a Theano function `train_model` that returns the cost, but
-    # in the same time updates the parameter of the model based on the rules
-    # defined in `updates`
-    train_model = theano.function(
-        inputs=[index],
-        outputs=cost,
-        updates=updates,
-        givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
-
     ###############
     # TRAIN MODEL #
     ###############
     print('... training')
     start_time = timeit.default_timer()
-    # look as this many examples regardless, then the tutorials' rule
-    best_validation_loss, best_iter, test_score, epoch = early_stopping(
-        train_model,
-        validate=lambda: numpy.mean([validate_model(i)
-                                     for i in range(n_valid_batches)]),
-        test=lambda: numpy.mean([test_model(i)
-                                 for i in range(n_test_batches)]),
-        n_train_batches=n_train_batches, n_epochs=n_epochs,
-        patience=10000, patience_increase=2, improvement_threshold=0.995)
+    # the tutorial's SGD, early stopping after at least 10000 minibatches
+    best_validation_loss, best_iter, test_score, epoch = sgd_early_stopping(
+        classifier, cost, x, y, datasets, batch_size, learning_rate,
+        n_epochs, patience=10000)
     end_time = timeit.default_timer()
     print(('Optimization complete. Best validation score of %f %% '
            'obtained at iteration %i, with test performance %f %%') %

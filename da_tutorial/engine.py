@@ -112,6 +112,10 @@ else:
     # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
     from .rng_mrg import MRGRandomStreams as RandomStreams
     from pytensor.tensor.special import softmax as _softmax
+    # tutorial-style minibatches (givens at a symbolic index) in JAX mode
+    from . import jax_slices  # noqa: F401
+    # and `import theano` gives Theano's names over PyTensor (theano_face)
+    import_hook.install()
     sigmoid = T.sigmoid
     FLAGS_VAR = 'PYTENSOR_FLAGS'
 

@@ -15,6 +15,7 @@ and renamed.
 import json
 import os
 import platform
+import sys
 
 import numpy
 
@@ -109,7 +110,9 @@ def reconstruction_cost(da, inputs, targets):
 def versions():
     """The versions and Theano settings a run used, for metrics.json."""
     return {'python': platform.python_version(), 'numpy': numpy.__version__,
-            'theano': theano.__version__,   # the engine's version
+            # Theano's, or the Theano face's: '1.0.5+pytensor.<version>'
+            'theano': getattr(sys.modules.get('theano'), '__version__',
+                              theano.__version__),
             'blas_ldflags': blas_ldflags(), 'engine': ENGINE,
             'floatX': theano.config.floatX, 'device': DEVICE}
 

@@ -340,3 +340,42 @@ def test_jax_mode_gives_the_tutorials_first_epoch_on_mnist(tmp_path):
     assert r.returncode == 0, r.stderr
     line = [l for l in r.stdout.splitlines() if l.startswith('Training')][0]
     assert abs(float(line.split()[-1]) - 63.28917) < 1e-5 * 63.28917
+
+
+def printed_figures(stdout, starts):
+    """The last number of each printed line that starts with one of
+    ``starts`` (the scripts' progress lines)."""
+    return [float(line.replace('%', '').split()[-1 if 'cost' in line
+                                                  else -1])
+            for line in stdout.splitlines() if line.startswith(starts)]
+
+
+@jax_only
+@pytest.mark.parametrize('script, options, starts', [
+    ('logistic_sgd.py', ['--epochs', '2', '--batch-size', '25'],
+     ('epoch',)),
+    ('SdA.py', ['--hidden-layers', '20', '20', '--corruption-levels', '0.1',
+                '0.2', '--pretraining-epochs', '1', '--training-epochs', '1',
+                '--batch-size', '10'], ('Pre-training', 'epoch'))])
+def test_jax_mode_trains_the_tutorial_scripts(tmp_path, script, options,
+                                              starts):
+    """Their functions slice shared data at a symbolic index (``givens``),
+    as every tutorial-style script does: in JAX mode that compiles too
+    (da_tutorial/jax_slices.py), with the C back end's numbers."""
+    dataset = small_dataset_file(tmp_path)
+    printed = {}
+    for mode in ('JAX', 'cvm'):
+        flags = ('mode=JAX' if mode == 'JAX' else 'linker=cvm') + \
+            ',floatX=float32'
+        r = subprocess.run(
+            [sys.executable, str(REPO / script), '--dataset', dataset,
+             '--model' if script == 'logistic_sgd.py' else '--seed',
+             str(tmp_path / 'm.pkl') if script == 'logistic_sgd.py'
+             else '89677'] + options, cwd=str(tmp_path),
+            env=run_env(**{FLAGS: flags, RC: os.devnull}),
+            capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        printed[mode] = printed_figures(r.stdout, starts)
+    assert len(printed['JAX']) >= 2
+    numpy.testing.assert_allclose(printed['JAX'], printed['cvm'], rtol=1e-4,
+                                  atol=1e-6)

@@ -22,10 +22,11 @@ PACKAGE = 'da_tutorial'
 def project_modules():
     """{module name: path} of every module the project installs."""
     modules = {name: REPO / (name + '.py') for name in TOP}
-    for path in sorted((REPO / PACKAGE).glob('*.py')):
-        name = PACKAGE if path.stem == '__init__' else \
-            PACKAGE + '.' + path.stem
-        modules[name] = path
+    for path in sorted((REPO / PACKAGE).rglob('*.py')):
+        parts = path.relative_to(REPO).with_suffix('').parts
+        if parts[-1] == '__init__':
+            parts = parts[:-1]
+        modules['.'.join(parts)] = path
     return modules
 
 
@@ -83,7 +84,11 @@ def test_only_the_tutorial_modules_and_one_package_are_installed():
     cfg = configparser.ConfigParser()
     cfg.read(str(REPO / 'setup.cfg'))
     assert sorted(cfg['options']['py_modules'].split()) == sorted(TOP)
-    assert cfg['options']['packages'].split() == [PACKAGE]
+    # one package: every folder of it, and nothing beside it
+    folders = sorted('.'.join(p.parent.relative_to(REPO).parts)
+                     for p in (REPO / PACKAGE).rglob('__init__.py'))
+    assert sorted(cfg['options']['packages'].split()) == folders
+    assert all(name.split('.')[0] == PACKAGE for name in folders)
     assert sorted(p.stem for p in REPO.glob('*.py')) == sorted(TOP +
                                                                ('setup',))
 

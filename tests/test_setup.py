@@ -72,9 +72,13 @@ def test_user_blas_ldflags_set_pytensor(tmp_path):
     assert theano_setup.user_blas_ldflags_set(
         {'PYTENSOR_FLAGS': 'blas__ldflags=-lblas', 'PYTENSORRC': none},
         engine='pytensor')
+    # THEANO_FLAGS means what it says on PyTensor too
+    assert theano_setup.user_blas_ldflags_set(
+        {'THEANO_FLAGS': 'blas.ldflags=-lblas', 'PYTENSORRC': none,
+         'THEANORC': none}, engine='pytensor')
     assert not theano_setup.user_blas_ldflags_set(
-        {'THEANO_FLAGS': 'blas.ldflags=-lblas', 'PYTENSORRC': none},
-        engine='pytensor')
+        {'THEANO_FLAGS': 'floatX=float32', 'PYTENSORRC': none,
+         'THEANORC': none}, engine='pytensor')
 
 
 def test_user_blas_ldflags_set(tmp_path):
@@ -270,3 +274,74 @@ def test_dA_script_trains_in_float32_by_default(tmp_path, small_dataset):
     assert len(cost.replace('.', '').lstrip('0')) <= 9, cost
     assert float(cost) == pytest.approx(
         metrics['runs'][0]['epoch_costs'][0], rel=1e-6)
+
+
+pytensor_only = pytest.mark.skipif(engine.ENGINE != 'pytensor',
+                                   reason='THEANO_FLAGS on PyTensor')
+FLAGS_SEEN = ('import warnings; warnings.simplefilter("always"); '
+              'import theano; c = theano.config; '
+              'print(c.floatX, repr(c.blas.ldflags), c.optimizer_excluding, '
+              'c.mode, sep="\\n")')
+
+
+@pytensor_only
+def test_theano_flags_mean_what_they_say_on_pytensor(tmp_path):
+    rc = tmp_path / 'theanorc'
+    rc.write_text('[global]\nfloatX = float64\nmode = FAST_COMPILE\n')
+    r = run_python(FLAGS_SEEN, tmp_path, THEANORC=str(rc),
+                   PYTENSORRC=os.devnull, THEANO_FLAGS='blas.ldflags=-lmine,'
+                   'optimizer_excluding=dA_fast,lib.cnmem=0.5')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ['float64', "'-lmine'", 'dA_fast',
+                                     'FAST_COMPILE']
+    # the one Theano flag without a PyTensor meaning is named, once
+    assert r.stderr.count('lib.cnmem') == 1
+    assert 'has no meaning on PyTensor' in r.stderr
+    # PyTensor's own flags win
+    r = run_python(FLAGS_SEEN, tmp_path, THEANORC=str(rc),
+                   PYTENSORRC=os.devnull, THEANO_FLAGS='floatX=float64',
+                   PYTENSOR_FLAGS='floatX=float32,mode=FAST_RUN')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == 'float32'
+    assert r.stdout.splitlines()[3] == 'FAST_RUN'
+
+
+@pytensor_only
+def test_theano_flags_floatx_reaches_the_scripts(tmp_path, small_dataset):
+    """THEANO_FLAGS=floatX=float64 python dA.py: float64, not the
+    scripts' float32 default."""
+    out = tmp_path / 'plots'
+    r = subprocess.run(
+        [sys.executable, str(REPO / 'dA.py'), '--epochs', '1', '--n-hidden',
+         '20', '--corruption-levels', '0', '--dataset', small_dataset[0],
+         '--output-folder', str(out)], cwd=str(tmp_path),
+        env=run_env(THEANO_FLAGS='floatX=float64', THEANORC=os.devnull,
+                    PYTENSORRC=os.devnull),
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    import json
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['versions']['floatX'] == 'float64'
+    assert '+pytensor.' in metrics['versions']['theano']   # honest
+    cost = [l for l in r.stdout.splitlines() if l.startswith('Training')]
+    assert len(cost[0].split()[-1].replace('.', '').lstrip('0')) > 9
+
+
+@pytensor_only
+def test_theano_gpu_flags_without_a_gpu_stop_before_any_output(
+        tmp_path, small_dataset):
+    from da_tutorial.theano_setup import jax_gpu_reason
+    if jax_gpu_reason() is None:
+        pytest.skip('JAX sees a GPU here')
+    out = tmp_path / 'plots'
+    r = subprocess.run(
+        [sys.executable, str(REPO / 'dA.py'), '--epochs', '1', '--dataset',
+         small_dataset[0], '--output-folder', str(out)], cwd=str(tmp_path),
+        env=run_env(THEANO_FLAGS='device=cuda,floatX=float32'),
+        capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        'error: device=cuda: PyTensor runs on a GPU through JAX')
+    assert 'pip install -U "jax[cuda12]"' in lines[0]
+    assert r.stdout == '' and not out.exists()

@@ -288,3 +288,95 @@ def test_tutorial_style_rbm_with_scan(tmp_path):
     assert result['sample_shape'] == [5, 784]
     assert set(result['sample_values']) <= {0.0, 1.0}
     assert result['means_in_unit']
+
+
+# The tutorial series' scripts, unchanged (tests/clients/), on the small
+# synthetic set in float32 (through THEANO_FLAGS on both engines).  Their
+# first costs are checked against NumPy where they do not depend on the
+# random stream; every printed figure, noise included, against what Theano
+# 1.0.5 printed under Python 3.11 (tests/clients/theano_1.0.5.json, written
+# by tests/clients/record.py on that engine).
+REFERENCE = os.path.join(CLIENTS, 'theano_1.0.5.json')
+
+
+def run_client(name, tmp_path):
+    """Run tests/clients/``name``.py as a user would; return its JSON."""
+    dataset = small_dataset_file(tmp_path)
+    r = subprocess.run([sys.executable, os.path.join(CLIENTS, name + '.py'),
+                        dataset, str(tmp_path)], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=600,
+                       env=run_env(**{RC: os.devnull,
+                                      'THEANO_FLAGS': 'floatX=float32'}))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert result['floatX'] == 'float32'
+    return result
+
+
+def same_as_theano(name, result, rtol):
+    """Compare every number of ``result`` with Theano 1.0.5's."""
+    with open(REFERENCE) as f:
+        expected = json.load(f)[name]
+    numpy.testing.assert_allclose(
+        numpy.asarray(flatten(result), dtype=float),
+        numpy.asarray(flatten(expected), dtype=float), rtol=rtol)
+
+
+def flatten(value):
+    """The numbers of a JSON value, in order."""
+    if isinstance(value, dict):
+        return [v for k in sorted(value) if k != 'floatX'
+                for v in flatten(value[k])]
+    if isinstance(value, list):
+        return [v for item in value for v in flatten(item)]
+    return [float(value)]
+
+
+def sigmoid(a):
+    return 1 / (1 + numpy.exp(-a))
+
+
+@installed
+def test_tutorial_style_contractive_autoencoder(tmp_path):
+    result = run_client('cA', tmp_path)
+    # the first minibatch: reconstruction cost and the Jacobian's squared
+    # norm (floor-divided by the batch size, as the tutorial writes it)
+    init = numpy.load(str(tmp_path / 'cA_initial.npz'))
+    from da_tutorial.data import read_dataset
+    x = read_dataset(small_dataset_file(tmp_path))[0][0][:20].astype(
+        'float64')
+    W = init['W'].astype('float64')
+    y = sigmoid(x.dot(W) + init['b'])
+    z = sigmoid(y.dot(W.T) + init['b_prime'])
+    rec = numpy.mean(-numpy.sum(x * numpy.log(z) + (1 - x) *
+                                numpy.log(1 - z), axis=1))
+    jacobian = numpy.floor(((y * (1 - y)) ** 2).dot((W ** 2).sum(axis=0))
+                           .sum() / 20)
+    assert result['first'][0] == pytest.approx(rec, rel=1e-5)
+    assert result['first'][1] == jacobian
+    same_as_theano('cA', result, rtol=1e-4)
+
+
+@installed
+def test_tutorial_style_rbm_same_as_theano(tmp_path):
+    same_as_theano('rbm', run_client('rbm', tmp_path), rtol=1e-3)
+
+
+@installed
+def test_tutorial_style_dbn(tmp_path):
+    result = run_client('DBN', tmp_path)
+    # a zero-initialised logistic layer predicts 1/10 for every class
+    assert result['finetuning_first'] == pytest.approx(math.log(10),
+                                                       rel=1e-6)
+    assert result['finetuning_means'][1] < result['finetuning_means'][0]
+    same_as_theano('DBN', result, rtol=1e-3)
+
+
+@installed
+def test_tutorial_style_mlp(tmp_path):
+    result = run_client('mlp_client', tmp_path)
+    W = numpy.load(str(tmp_path / 'mlp_initial.npz'))['W'].astype('float64')
+    assert result['first'] == pytest.approx(
+        math.log(10) + 0.0001 * (W ** 2).sum(), rel=1e-6)
+    assert result['means'][1] < result['means'][0]
+    same_as_theano('mlp_client', result, rtol=1e-4)

@@ -45,6 +45,7 @@ from pytensor.graph.op import Op  # noqa: F401
 from pytensor.scan.basic import scan as _scan
 from pytensor.tensor.variable import _tensor_py_operators
 
+from da_tutorial import jax_slices  # noqa: F401  (givens slices in JAX)
 from da_tutorial.theano_face import _compat
 
 __version__ = '1.0.5+pytensor.%s' % pytensor.__version__

@@ -151,58 +151,63 @@ class RBM(object):
         return cross_entropy
 
 
-dataset, out = sys.argv[1:]
-datasets = load_data(dataset)
-train_set_x, test_set_x = datasets[0][0], datasets[2][0]
-batch_size, n_hidden = 20, 30
-n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
+def main(dataset, out):
+    """Train for one epoch, then sample; print one JSON line."""
+    datasets = load_data(dataset)
+    train_set_x, test_set_x = datasets[0][0], datasets[2][0]
+    batch_size, n_hidden = 20, 30
+    n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
 
-index = T.lscalar()
-x = T.matrix('x')
-rng = numpy.random.RandomState(123)
-theano_rng = MRG_RandomStreams(rng.randint(2 ** 30))
-persistent_chain = theano.shared(numpy.zeros((batch_size, n_hidden),
-                                             dtype=theano.config.floatX),
-                                 borrow=True)
-rbm = RBM(input=x, n_visible=28 * 28, n_hidden=n_hidden, numpy_rng=rng,
-          theano_rng=theano_rng)
-numpy.savez(out + '/rbm_initial.npz', W=rbm.W.get_value(),
-            hbias=rbm.hbias.get_value(), vbias=rbm.vbias.get_value())
-cost, updates = rbm.get_cost_updates(lr=0.1, persistent=persistent_chain,
-                                     k=15)
-train_rbm = theano.function(
-    [index], cost, updates=updates,
-    givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]},
-    name='train_rbm')
-costs = [float(train_rbm(batch_index)) for batch_index in range(n_train_batches)]
+    index = T.lscalar()
+    x = T.matrix('x')
+    rng = numpy.random.RandomState(123)
+    theano_rng = MRG_RandomStreams(rng.randint(2 ** 30))
+    persistent_chain = theano.shared(numpy.zeros((batch_size, n_hidden),
+                                                 dtype=theano.config.floatX),
+                                     borrow=True)
+    rbm = RBM(input=x, n_visible=28 * 28, n_hidden=n_hidden, numpy_rng=rng,
+              theano_rng=theano_rng)
+    numpy.savez(out + '/rbm_initial.npz', W=rbm.W.get_value(),
+                hbias=rbm.hbias.get_value(), vbias=rbm.vbias.get_value())
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=persistent_chain,
+                                         k=15)
+    train_rbm = theano.function(
+        [index], cost, updates=updates,
+        givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]},
+        name='train_rbm')
+    costs = [float(train_rbm(batch_index)) for batch_index in range(n_train_batches)]
 
-# sampling from the RBM with theano.scan, as the tutorial does
-n_chains, plot_every = 5, 10
-test_idx = rng.randint(test_set_x.get_value(borrow=True).shape[0] - n_chains)
-persistent_vis_chain = theano.shared(numpy.asarray(
-    test_set_x.get_value(borrow=True)[test_idx:test_idx + n_chains],
-    dtype=theano.config.floatX))
-(
-    [
-        presig_hids,
-        hid_mfs,
-        hid_samples,
-        presig_vis,
-        vis_mfs,
-        vis_samples
-    ],
-    updates
-) = theano.scan(
-    rbm.gibbs_vhv,
-    outputs_info=[None, None, None, None, None, persistent_vis_chain],
-    n_steps=plot_every,
-    name="gibbs_vhv"
-)
-updates.update({persistent_vis_chain: vis_samples[-1]})
-sample_fn = theano.function([], [vis_mfs[-1], vis_samples[-1]],
-                            updates=updates, name='sample_fn')
-means, samples = sample_fn()
-print(json.dumps({'costs': costs, 'sample_shape': list(samples.shape),
-                  'sample_values': sorted(set(samples.ravel().tolist())),
-                  'means_in_unit': bool(((means > 0) & (means < 1)).all()),
-                  'floatX': theano.config.floatX}))
+    # sampling from the RBM with theano.scan, as the tutorial does
+    n_chains, plot_every = 5, 10
+    test_idx = rng.randint(test_set_x.get_value(borrow=True).shape[0] - n_chains)
+    persistent_vis_chain = theano.shared(numpy.asarray(
+        test_set_x.get_value(borrow=True)[test_idx:test_idx + n_chains],
+        dtype=theano.config.floatX))
+    (
+        [
+            presig_hids,
+            hid_mfs,
+            hid_samples,
+            presig_vis,
+            vis_mfs,
+            vis_samples
+        ],
+        updates
+    ) = theano.scan(
+        rbm.gibbs_vhv,
+        outputs_info=[None, None, None, None, None, persistent_vis_chain],
+        n_steps=plot_every,
+        name="gibbs_vhv"
+    )
+    updates.update({persistent_vis_chain: vis_samples[-1]})
+    sample_fn = theano.function([], [vis_mfs[-1], vis_samples[-1]],
+                                updates=updates, name='sample_fn')
+    means, samples = sample_fn()
+    print(json.dumps({'costs': costs, 'sample_shape': list(samples.shape),
+                      'sample_values': sorted(set(samples.ravel().tolist())),
+                      'means_in_unit': bool(((means > 0) & (means < 1)).all()),
+                      'floatX': theano.config.floatX}))
+
+
+if __name__ == '__main__':
+    main(*sys.argv[1:])
