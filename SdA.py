@@ -33,13 +33,16 @@ from mlp import HiddenLayer
 from dA import dA
 
 
-def check_layers(hidden_layers_sizes, corruption_levels):
+def check_layers(hidden_layers_sizes, corruption_levels=None):
     """Raise ValueError unless there is at least one layer, each size is a
-    positive integer and each layer has a corruption level in [0, 1]."""
+    positive integer and, where ``corruption_levels`` is given (the levels
+    pretraining will use), each layer has a level in [0, 1]."""
     if len(hidden_layers_sizes) == 0:
         raise ValueError('hidden_layers_sizes must hold at least one size')
     for size in hidden_layers_sizes:
         check_int('each hidden layer size', size)
+    if corruption_levels is None:
+        return
     if len(corruption_levels) != len(hidden_layers_sizes):
         raise ValueError('give one corruption level per hidden layer: %d '
                          'levels for %d layers' % (len(corruption_levels),
@@ -96,7 +99,11 @@ class SdA(object):
         """
         check_int('n_ins', n_ins)
         check_int('n_outs', n_outs)
-        check_layers(hidden_layers_sizes, corruption_levels)
+        # corruption_levels is kept, not used, as in the tutorial: the
+        # pretraining functions take the level per call, so it is checked
+        # where it is used (test_SdA), and the tutorial's own call, which
+        # keeps the default of two levels for three layers, works
+        check_layers(hidden_layers_sizes)
 
         self.sigmoid_layers = []
         self.dA_layers = []
@@ -190,18 +197,21 @@ class SdA(object):
         for dA_layer in self.dA_layers:
             cost, updates = dA_layer.get_cost_updates(corruption_level,
                                                       learning_rate)
+            # compile the theano function
             fn = theano.function(
-                inputs=[index, corruption_level, learning_rate],
+                inputs=[
+                    index,
+                    theano.In(corruption_level, value=0.2),
+                    theano.In(learning_rate, value=0.1)
+                ],
                 outputs=cost,
                 updates=updates,
-                givens={self.x: train_set_x[batch_begin: batch_end]}
+                givens={
+                    self.x: train_set_x[batch_begin: batch_end]
+                }
             )
-
-            # the tutorial's defaults, corruption=0.2 and lr=0.1 (kept in
-            # Python: PyTensor no longer takes defaults in function inputs)
-            def pretrain(index, corruption=0.2, lr=0.1, fn=fn):
-                return fn(index, corruption, lr)
-            pretrain_fns.append(pretrain)
+            # append `fn` to the list of functions
+            pretrain_fns.append(fn)
 
         return pretrain_fns
 
@@ -380,9 +390,15 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     start_time = timeit.default_timer()
     # Pre-train layer-wise
     for i in range(sda.n_layers):
-        def pretrain_step(batch_index, fn=pretraining_fns[i],
-                          level=sda.corruption_levels[i]):
-            return fn(index=batch_index, corruption=level, lr=pretrain_lr)
+        # the settings as the function's own types, ready: a call then
+        # takes the engine's fast path (the same numbers)
+        floatX = theano.config.floatX
+        level = numpy.asarray(corruption_levels[i], dtype=floatX)
+        lr = numpy.asarray(pretrain_lr, dtype=floatX)
+
+        def pretrain_step(batch_index, fn=pretraining_fns[i], level=level,
+                          lr=lr):
+            return fn(batch_index, level, lr)
 
         def report(epoch, cost, i=i):
             print('Pre-training layer %i, epoch %d, cost %f'

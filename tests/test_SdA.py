@@ -130,3 +130,15 @@ def test_command_line_reports_bad_values(capsys):
                          '0.1', '0.2'])
     assert e.value.code == 2
     assert 'one corruption level per hidden layer' in capsys.readouterr().err
+
+
+def test_the_tutorials_own_constructor_call():
+    """test_SdA's call in the tutorial: three layers, the constructor's
+    default corruption_levels (two of them) left as they are."""
+    sda = SdA(numpy_rng=numpy.random.RandomState(89677), n_ins=28 * 28,
+              hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
+    assert sda.n_layers == 3 and len(sda.dA_layers) == 3
+    assert [layer.W.get_value().shape for layer in sda.sigmoid_layers] == \
+        [(784, 1000), (1000, 1000), (1000, 1000)]
+    assert all(da.W is layer.W for da, layer in
+               zip(sda.dA_layers, sda.sigmoid_layers))
