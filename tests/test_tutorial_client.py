@@ -24,6 +24,9 @@ from conftest import small_dataset_file
 from test_setup import FLAGS, LDFLAGS, RC, run_env, run_python
 
 ENGINE = engine.ENGINE
+# the tutorial series' scripts, as written for Theano 1.0.5
+CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       'clients')
 
 # the installed one (the checkout's own dA_tutorial.egg-info is on sys.path
 # too, when tests run from it)
@@ -136,96 +139,13 @@ def test_the_hook_leaves_other_programs_using_pytensor_alone(tmp_path):
     assert with_project.stderr == bare.stderr
 
 
-# The tutorial series' way: theano first, then the tutorials' modules; a
-# layer of SdA.py (a sigmoid layer and a dA sharing its W and b, a logistic
-# regression on top), pretrained and finetuned for a few minibatches.
-CLIENT = '''
-import json
-import sys
-
-import numpy
-
-import theano
-import theano.tensor as T
-from theano.sandbox.rng_mrg import MRG_RandomStreams
-
-from dA import dA
-from mlp import HiddenLayer
-from logistic_sgd import LogisticRegression, load_data
-
-dataset, out = sys.argv[1:]
-datasets = load_data(dataset)
-train_set_x, train_set_y = datasets[0]
-batch_size = 20
-n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
-
-numpy_rng = numpy.random.RandomState(89677)
-theano_rng = MRG_RandomStreams(numpy_rng.randint(2 ** 30))
-x = T.matrix('x')
-y = T.ivector('y')
-sigmoid_layer = HiddenLayer(rng=numpy_rng, input=x, n_in=28 * 28, n_out=50,
-                            activation=T.nnet.sigmoid)
-dA_layer = dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=x,
-              n_visible=28 * 28, n_hidden=50, W=sigmoid_layer.W,
-              bhid=sigmoid_layer.b)
-logLayer = LogisticRegression(input=sigmoid_layer.output, n_in=50, n_out=10)
-
-index = T.lscalar('index')
-corruption_level = T.scalar('corruption')
-learning_rate = T.scalar('lr')
-batch_begin = index * batch_size
-batch_end = batch_begin + batch_size
-cost, updates = dA_layer.get_cost_updates(corruption_level, learning_rate)
-pretrain_fn = theano.function(
-    inputs=[
-        index,
-        theano.In(corruption_level, value=0.2),
-        theano.In(learning_rate, value=0.1)
-    ],
-    outputs=cost,
-    updates=updates,
-    givens={x: train_set_x[batch_begin: batch_end]}
-)
-numpy.savez(out + '/initial.npz', W=dA_layer.W.get_value(),
-            b=dA_layer.b.get_value(), b_prime=dA_layer.b_prime.get_value())
-
-first = float(pretrain_fn(index=0, corruption=0., lr=0.1))
-pretraining = []
-for epoch in range(3):
-    c = []
-    for batch_index in range(n_train_batches):
-        c.append(pretrain_fn(batch_index))      # the In defaults
-    pretraining.append(float(numpy.mean(c)))
-
-params = sigmoid_layer.params + logLayer.params
-finetune_cost = logLayer.negative_log_likelihood(y)
-gparams = T.grad(finetune_cost, params)
-updates = [(param, param - gparam * 0.1)
-           for param, gparam in zip(params, gparams)]
-train_fn = theano.function(
-    inputs=[index], outputs=finetune_cost, updates=updates,
-    givens={x: train_set_x[index * batch_size: (index + 1) * batch_size],
-            y: train_set_y[index * batch_size: (index + 1) * batch_size]})
-errors = theano.function(
-    [], logLayer.errors(y), givens={x: train_set_x, y: train_set_y})
-
-error_before = float(errors())
-finetuning = []
-for epoch in range(3):
-    finetuning.append([float(train_fn(i)) for i in range(n_train_batches)])
-print(json.dumps({'first': first, 'pretraining': pretraining,
-                  'finetuning': finetuning, 'error_before': error_before,
-                  'error_after': float(errors()),
-                  'ldflags': theano.config.blas.ldflags}))
-'''
-
-
 @installed
 def test_tutorial_style_sda_script(tmp_path):
+    """tests/clients/sda.py, in float64 (no flags): the engine's own
+    default precision, and the project's BLAS default."""
     dataset = small_dataset_file(tmp_path)
-    script = tmp_path / 'my_sda.py'
-    script.write_text(CLIENT)
-    r = subprocess.run([sys.executable, str(script), dataset, str(tmp_path)],
+    script = os.path.join(CLIENTS, 'sda.py')
+    r = subprocess.run([sys.executable, script, dataset, str(tmp_path)],
                        cwd=str(tmp_path), capture_output=True, text=True,
                        timeout=600, env=dict(os.environ, **{RC: os.devnull,
                                                             FLAGS: ''}))
@@ -247,9 +167,6 @@ def test_tutorial_style_sda_script(tmp_path):
     assert means[-1] < means[0]
     assert result['error_after'] < result['error_before']
 
-
-CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       'clients')
 
 
 def free_energy(v, W, hbias, vbias):
@@ -329,6 +246,8 @@ def flatten(value):
                 for v in flatten(value[k])]
     if isinstance(value, list):
         return [v for item in value for v in flatten(item)]
+    if isinstance(value, str):
+        return []            # BLAS flags: each engine's own
     return [float(value)]
 
 
@@ -380,3 +299,44 @@ def test_tutorial_style_mlp(tmp_path):
         math.log(10) + 0.0001 * (W ** 2).sum(), rel=1e-6)
     assert result['means'][1] < result['means'][0]
     same_as_theano('mlp_client', result, rtol=1e-4)
+
+
+@installed
+def test_tutorial_style_sda_same_as_theano(tmp_path):
+    """The SdA layer in float32, MRG noise included, as Theano printed it."""
+    same_as_theano('sda', run_client('sda', tmp_path), rtol=1e-4)
+
+
+FACE_NAMES = '''
+import theano, theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams
+x = T.matrix('x')
+assert x and not (not x)               # a variable is truthy, as in Theano
+try:
+    bool(x < 1)
+except TypeError as e:
+    print('comparison:', e)
+for name in ('T.nnet.conv2d', 'theano.config.lib.cnmem',
+             'MRG_RandomStreams(1).multinomial', 'theano.no_such_thing'):
+    try:
+        eval(name)
+    except AttributeError as e:
+        print(name, '->', e)
+print(theano.__version__)
+'''
+
+
+@installed
+@pytest.mark.skipif(ENGINE != 'pytensor', reason="the Theano face is "
+                    "PyTensor's; here a real Theano is imported")
+def test_the_face_keeps_theanos_meaning_and_names_what_it_lacks(tmp_path):
+    r = run_python(FACE_NAMES, tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == ('comparison: Variables do not support boolean '
+                        'operations.')
+    for line, name in zip(lines[1:5], ('conv2d', 'lib.cnmem', 'multinomial',
+                                       'no_such_thing')):
+        assert name in line and 'has no counterpart' in line, line
+    import pytensor
+    assert lines[5] == '1.0.5+pytensor.' + pytensor.__version__

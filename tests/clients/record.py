@@ -23,7 +23,7 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         dataset = small_dataset_file(folder)
-        for name in ('cA', 'rbm', 'DBN', 'mlp_client'):
+        for name in ('cA', 'rbm', 'DBN', 'mlp_client', 'sda'):
             out = subprocess.run(
                 [sys.executable, os.path.join(HERE, name + '.py'), dataset,
                  folder], check=True, capture_output=True, text=True,
