@@ -323,6 +323,14 @@ for name in ('T.nnet.conv2d', 'theano.config.lib.cnmem',
     except AttributeError as e:
         print(name, '->', e)
 print(theano.__version__)
+# Theano's spellings of a type and of the CPU stream
+print(T.TensorType('float32', (False, True))('v').type.shape)
+from theano.tensor.shared_randomstreams import RandomStreams
+draw = theano.function([], RandomStreams(1).binomial(size=(30, 40), p=0.5,
+                                                      dtype='float32'))
+first, second = draw(), draw()
+print(first.shape, first.dtype, sorted(set(first.ravel().tolist())),
+      (first != second).any(), abs(first.mean() - 0.5) < 0.1)
 '''
 
 
@@ -340,3 +348,5 @@ def test_the_face_keeps_theanos_meaning_and_names_what_it_lacks(tmp_path):
         assert name in line and 'has no counterpart' in line, line
     import pytensor
     assert lines[5] == '1.0.5+pytensor.' + pytensor.__version__
+    assert lines[6] == '(None, 1)'
+    assert lines[7] == '(30, 40) float32 [0.0, 1.0] True True'
