@@ -102,11 +102,8 @@ if ENGINE == 'theano':
         """The BLAS link flags the engine uses."""
         return theano.config.blas.ldflags
 else:
-    if 'pytensor' not in sys.modules:
-        # the project's defaults, only where the project imports PyTensor
-        with theano_setup.engine_defaults('pytensor'):
-            import pytensor
-    import pytensor as theano
+    # the project's defaults, only where the project imports PyTensor
+    theano = theano_setup.import_pytensor()
     import pytensor.tensor as T
     from pytensor.graph.basic import Variable  # noqa: F401
     # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
@@ -132,8 +129,10 @@ else:
 def jax_mode(mode=None):
     """True when functions compile for JAX (PyTensor's ``mode=JAX``).
 
-    JAX compiles a function for fixed shapes: it cannot slice a shared data
-    set at a symbolic minibatch index, so minibatches go in as inputs.
+    JAX compiles a function for fixed shapes; ``jax_slices`` lets it cut
+    minibatches from a shared data set at a symbolic index, but PyTensor
+    then hands JAX the whole data set at each call, so ``dA.py`` feeds its
+    minibatches as inputs in this mode.
 
     :type mode: str, Mode or None
     :param mode: a compile mode (None: the default one, from the flags)
@@ -143,18 +142,6 @@ def jax_mode(mode=None):
     from pytensor.compile.mode import get_mode
     # by name: the JAX linker's module imports JAX itself
     return type(get_mode(mode).linker).__name__ == 'JAXLinker'
-
-
-def check_not_jax(what):
-    """Raise ValueError in JAX mode, naming ``what``: its functions slice
-    shared data sets at a symbolic minibatch index, which JAX cannot
-    compile (dA.py's training feeds minibatches as inputs instead)."""
-    if jax_mode():
-        raise ValueError(
-            "%s does not run in PyTensor's JAX mode (mode=JAX in %s): JAX "
-            'cannot slice the data set at a symbolic minibatch index. Run '
-            "it in PyTensor's default mode; dA.py's training runs in both."
-            % (what, FLAGS_VAR))
 
 
 def _device():

@@ -454,6 +454,17 @@ def scan_fallback(exec_module):
     return exec_or_fall_back
 
 
+def import_pytensor():
+    """Import and return PyTensor with the project's defaults
+    (``engine_defaults('pytensor')``), unless something imported it
+    before: then it keeps the settings it was imported with.  The
+    project's engine and the Theano face both import it this way."""
+    if 'pytensor' not in sys.modules:
+        with engine_defaults('pytensor'):
+            import pytensor     # noqa: F401
+    return sys.modules['pytensor']
+
+
 class floatx_default(object):
     """Within this block (``with floatx_default(config, engine):``)
     ``config.floatX`` is ``value``, unless the user set floatX in the

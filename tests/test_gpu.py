@@ -345,8 +345,7 @@ def test_jax_mode_gives_the_tutorials_first_epoch_on_mnist(tmp_path):
 def printed_figures(stdout, starts):
     """The last number of each printed line that starts with one of
     ``starts`` (the scripts' progress lines)."""
-    return [float(line.replace('%', '').split()[-1 if 'cost' in line
-                                                  else -1])
+    return [float(line.replace('%', '').split()[-1])
             for line in stdout.splitlines() if line.startswith(starts)]
 
 

@@ -24,15 +24,11 @@ tutorials use, with Theano's meaning where PyTensor changed it:
 ``PYTENSOR_FLAGS``.  A Theano name with no PyTensor counterpart raises an
 AttributeError that says so.  ``theano.__version__`` names PyTensor.
 """
-import sys
 
 from da_tutorial import theano_setup
 
-if 'pytensor' not in sys.modules:
-    with theano_setup.engine_defaults('pytensor'):
-        import pytensor
-import pytensor
-import pytensor.tensor
+pytensor = theano_setup.import_pytensor()   # the project's defaults
+import pytensor.tensor  # noqa: E402
 from pytensor import config as _config
 from pytensor import function as _function
 from pytensor.compile.io import In as _PyTensorIn
