@@ -20,12 +20,15 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import FLOATX_HELP, run_script
+from da_tutorial.engine import FLOATX_HELP, one_row, run_script
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
+from da_tutorial.fast_ops import fast_mode
 from da_tutorial.checks import check_batch_size, check_int, check_number
+from da_tutorial.files import check_output_folder, make_output_folder
+from da_tutorial.report import versions, write_metrics
 from da_tutorial.training import early_stopping, train_epochs
 
 from logistic_sgd import LogisticRegression, load_data
@@ -193,6 +196,9 @@ class SdA(object):
         batch_begin = index * batch_size
         batch_end = batch_begin + batch_size
 
+        minibatch = train_set_x[batch_begin: batch_end]
+        if batch_size == 1:
+            minibatch = one_row(minibatch)
         pretrain_fns = []
         for dA_layer in self.dA_layers:
             cost, updates = dA_layer.get_cost_updates(corruption_level,
@@ -207,15 +213,17 @@ class SdA(object):
                 outputs=cost,
                 updates=updates,
                 givens={
-                    self.x: train_set_x[batch_begin: batch_end]
-                }
+                    self.x: minibatch
+                },
+                mode=fast_mode()
             )
             # append `fn` to the list of functions
             pretrain_fns.append(fn)
 
         return pretrain_fns
 
-    def build_finetune_functions(self, datasets, batch_size, learning_rate):
+    def build_finetune_functions(self, datasets, batch_size, learning_rate,
+                                 eval_batch_size=None):
         '''Generates a function `train` that implements one step of
         finetuning, a function `validate` that computes the error on
         a batch from the validation set, and a function `test` that
@@ -234,6 +242,12 @@ class SdA(object):
         :type learning_rate: float
         :param learning_rate: learning rate used during finetune stage
 
+        :type eval_batch_size: int or None
+        :param eval_batch_size: examples per minibatch of `validate` and
+                                `test` (default: ``batch_size``); one that
+                                divides both sets keeps their mean error
+                                the error over the whole set
+
         :returns: (train_fn(index) -> cost, valid_score() -> list of the
                   validation minibatches' errors, test_score() -> the same
                   for the test set)
@@ -241,15 +255,18 @@ class SdA(object):
         check_int('batch_size', batch_size)
         check_number('learning_rate', learning_rate, 0, numpy.inf,
                       low_open=True)
+        if eval_batch_size is None:
+            eval_batch_size = batch_size
+        check_int('eval_batch_size', eval_batch_size)
         (train_set_x, train_set_y) = datasets[0]
         (valid_set_x, valid_set_y) = datasets[1]
         (test_set_x, test_set_y) = datasets[2]
 
         # compute number of minibatches for validation and testing
         n_valid_batches = valid_set_x.get_value(borrow=True).shape[0]
-        n_valid_batches //= batch_size
+        n_valid_batches //= eval_batch_size
         n_test_batches = test_set_x.get_value(borrow=True).shape[0]
-        n_test_batches //= batch_size
+        n_test_batches //= eval_batch_size
 
         index = T.lscalar('index')  # index to a [mini]batch
 
@@ -262,8 +279,10 @@ class SdA(object):
             for param, gparam in zip(self.params, gparams)
         ]
 
-        def batch(data, i):
-            return data[i * batch_size: (i + 1) * batch_size]
+        def batch(data, i, size=batch_size):
+            minibatch = data[i * size: (i + 1) * size]
+            # one example: the engine's vector kernels (see one_row)
+            return one_row(minibatch) if size == 1 else minibatch
 
         train_fn = theano.function(
             inputs=[index],
@@ -271,23 +290,26 @@ class SdA(object):
             updates=updates,
             givens={self.x: batch(train_set_x, index),
                     self.y: batch(train_set_y, index)},
-            name='train'
+            name='train',
+            mode=fast_mode()
         )
 
         test_score_i = theano.function(
             [index],
             self.errors,
-            givens={self.x: batch(test_set_x, index),
-                    self.y: batch(test_set_y, index)},
-            name='test'
+            givens={self.x: batch(test_set_x, index, eval_batch_size),
+                    self.y: batch(test_set_y, index, eval_batch_size)},
+            name='test',
+            mode=fast_mode()
         )
 
         valid_score_i = theano.function(
             [index],
             self.errors,
-            givens={self.x: batch(valid_set_x, index),
-                    self.y: batch(valid_set_y, index)},
-            name='valid'
+            givens={self.x: batch(valid_set_x, index, eval_batch_size),
+                    self.y: batch(valid_set_y, index, eval_batch_size)},
+            name='valid',
+            mode=fast_mode()
         )
 
         # Create a function that scans the entire validation set
@@ -313,11 +335,20 @@ def check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
     check_layers(hidden_layers_sizes, corruption_levels)
 
 
+def even_batch_size(sizes, largest=500):
+    """The largest minibatch size up to ``largest`` that divides every one
+    of ``sizes``: evaluated in such minibatches, a set's mean error is its
+    error over all examples."""
+    return max(b for b in range(1, largest + 1)
+               if all(n % b == 0 for n in sizes))
+
+
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
              pretrain_lr=0.001, training_epochs=1000,
              dataset='mnist.pkl.gz', batch_size=1,
              hidden_layers_sizes=(1000, 1000, 1000),
-             corruption_levels=(.1, .2, .3), seed=89677):
+             corruption_levels=(.1, .2, .3), seed=89677,
+             output_folder='SdA_plots'):
     """
     Demonstrates how to train and test a stochastic denoising autoencoder.
 
@@ -351,17 +382,29 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     :type seed: int
     :param seed: seed of the NumPy generator behind weights and noise
 
+    :type output_folder: str
+    :param output_folder: where the run's record, metrics.json, goes
+
     :returns: (best validation error, test error of that model), fractions
     """
     # everything that can be wrong is checked before minutes of training
     check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
                    training_epochs, batch_size, hidden_layers_sizes,
                    corruption_levels)
+    check_output_folder(output_folder)
     datasets = load_data(dataset)
 
     train_set_x, train_set_y = datasets[0]
     check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
                                      for d in datasets), 'the smallest split')
+    make_output_folder(output_folder)
+    settings = dict(finetune_lr=finetune_lr,
+                    pretraining_epochs=pretraining_epochs,
+                    pretrain_lr=pretrain_lr, training_epochs=training_epochs,
+                    dataset=dataset, batch_size=batch_size,
+                    hidden_layers_sizes=list(hidden_layers_sizes),
+                    corruption_levels=list(corruption_levels), seed=seed)
+    run = {'settings': settings, 'versions': versions(), 'pretraining': []}
 
     # compute number of minibatches for training, validation and testing
     n_train_batches = train_set_x.get_value(borrow=True).shape[0]
@@ -404,11 +447,18 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
             print('Pre-training layer %i, epoch %d, cost %f'
                   % (i, epoch, cost))
 
-        train_epochs(pretrain_step, n_train_batches, pretraining_epochs,
-                     report, context='layer %d, pretrain_lr %g'
-                     % (i, pretrain_lr), batch_size=batch_size)
+        costs, seconds = train_epochs(
+            pretrain_step, n_train_batches, pretraining_epochs, report,
+            context='layer %d, pretrain_lr %g' % (i, pretrain_lr),
+            batch_size=batch_size,
+            label='pre-training layer %d of %d' % (i, sda.n_layers))
+        run['pretraining'].append({
+            'layer': i, 'corruption_level': corruption_levels[i],
+            'epoch_costs': [float(c) for c in costs],
+            'epoch_seconds': seconds})
 
     end_time = timeit.default_timer()
+    run['pretraining_minutes'] = (end_time - start_time) / 60.
 
     print(('The pretraining code for file ' +
            os.path.split(__file__)[1] +
@@ -419,23 +469,38 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     # FINETUNING THE MODEL #
     ########################
 
-    # get the training, validation and testing function for the model
+    # get the training, validation and testing function for the model;
+    # the sets are evaluated in minibatches of up to 500 that divide them
+    # (their errors are then the errors over all their examples)
+    eval_batch_size = even_batch_size(
+        [d[0].get_value(borrow=True).shape[0] for d in datasets[1:]])
     print('... getting the finetuning functions')
     train_fn, validate_model, test_model = sda.build_finetune_functions(
         datasets=datasets,
         batch_size=batch_size,
-        learning_rate=finetune_lr
+        learning_rate=finetune_lr,
+        eval_batch_size=eval_batch_size
     )
 
     print('... finetunning the model')
     start_time = timeit.default_timer()
+    run['finetuning'] = []
     # look as this many minibatches regardless: 10 epochs
+    def error_rate(batch_errors):
+        # each minibatch's error is a fraction k / eval_batch_size, in
+        # floatX: count the errors (times eval_batch_size, rounded: exact),
+        # then divide in float64
+        counts = numpy.rint(numpy.asarray(batch_errors, dtype='float64')
+                            * eval_batch_size)
+        return counts.sum() / (len(counts) * eval_batch_size)
+
     best_validation_loss, best_iter, test_score, epoch = early_stopping(
         train_fn,
-        validate=lambda: numpy.mean(validate_model(), dtype='float64'),
-        test=lambda: numpy.mean(test_model(), dtype='float64'),
+        validate=lambda: error_rate(validate_model()),
+        test=lambda: error_rate(test_model()),
         n_train_batches=n_train_batches, n_epochs=training_epochs,
-        patience=10 * n_train_batches, patience_increase=2.)
+        patience=10 * n_train_batches, patience_increase=2.,
+        history=run['finetuning'])
     end_time = timeit.default_timer()
     print(
         (
@@ -449,6 +514,11 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
            os.path.split(__file__)[1] +
            ' ran for %.2fm' % ((end_time - start_time) / 60.)),
           file=sys.stderr)
+    run.update(finetuning_minutes=(end_time - start_time) / 60.,
+               finetuning_epochs=epoch, best_iteration=best_iter + 1,
+               best_validation_error=float(best_validation_loss),
+               test_error=float(test_score))
+    write_metrics(run, output_folder)
     return best_validation_loss, test_score
 
 
@@ -487,6 +557,9 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=89677,
                         help='NumPy seed behind weights and noise '
                              '(default 89677)')
+    parser.add_argument('--output-folder', default='SdA_plots',
+                        help="where the run's record, metrics.json, goes "
+                             '(default SdA_plots)')
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,
@@ -494,7 +567,8 @@ def main(argv=None):
         pretrain_lr=args.pretrain_lr, training_epochs=args.training_epochs,
         dataset=args.dataset, batch_size=args.batch_size,
         hidden_layers_sizes=args.hidden_layers,
-        corruption_levels=args.corruption_levels, seed=args.seed))
+        corruption_levels=args.corruption_levels, seed=args.seed,
+        output_folder=args.output_folder))
 
 if __name__ == '__main__':
     main()
