@@ -478,7 +478,8 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
         train_da, n_train_batches, training_epochs, report,
         context='corruption %g, learning rate %g' % (corruption_level,
                                                      learning_rate),
-        batch_size=batch_size)
+        batch_size=batch_size,
+        label='dA, corruption %g %%' % (100 * corruption_level))
 
     end_time = timeit.default_timer()
 

@@ -27,6 +27,13 @@ motivated them are in ``bench/README.md``.
 The cost kernel is float32 only (float64 graphs keep the engine's own); the
 random numbers are the same in any precision.  Both are for the CPU's C
 back end; GPU graphs, and PyTensor's Numba and JAX modes, are left alone.
+
+For a minibatch of one example (``SdA.py``'s default), ``one_row_dot``
+gives each product the engine's own vector kernels (gemv, ger) instead of
+its matrix kernel (gemm) on one row: the same products, a quarter of the
+time, the last bits as that BLAS routine sums them.  The batch-20 step of
+``dA.py`` has no such product and is unchanged.
+
 To turn the rewrites off (the engine's own kernels, and its costs bit for
 bit): ``THEANO_FLAGS=optimizer_excluding=dA_fast`` (PyTensor:
 ``PYTENSOR_FLAGS``).
@@ -344,7 +351,7 @@ def _length_one(var, axis, shape_of, seen):
     """
     key = (var, axis)
     if key not in seen:
-        seen[key] = False      # (a cycle cannot happen; this ends recursion)
+        seen[key] = False      # (graphs have no cycles: only memoised)
         seen[key] = _length_one_now(var, axis, shape_of, seen)
     return seen[key]
 
@@ -457,9 +464,9 @@ else:
                    FAST_TAG, position=1.6)
 
 def fast_mode():
-    """The compile mode of the project's training step: the engine's
-    default mode plus this module's rewrites (tag ``dA_fast``), where they
-    apply.
+    """The compile mode of the project's training steps (dA.py's step and
+    SdA.py's functions): the engine's default mode plus this module's
+    rewrites (tag ``dA_fast``), where they apply.
 
     * Theano: its default mode with the rewrites; on a GPU device, the
       default alone (Theano's GPU kernels stay in place).

@@ -92,11 +92,12 @@ def test_finetuning_lowers_validation_error(data):
     assert after < before and after < 0.5, (before, after)
 
 
-def test_small_sda_end_to_end(small_dataset, capsys):
+def test_small_sda_end_to_end(small_dataset, tmp_path, capsys):
     valid, test = SdA_module.test_SdA(
         finetune_lr=0.2, pretraining_epochs=1, pretrain_lr=0.05,
         training_epochs=8, dataset=small_dataset[0], batch_size=10,
-        hidden_layers_sizes=(40, 30), corruption_levels=(0.1, 0.2))
+        hidden_layers_sizes=(40, 30), corruption_levels=(0.1, 0.2),
+        output_folder=str(tmp_path / 'out'))
     out = capsys.readouterr().out
     assert 'Pre-training layer 1, epoch 0, cost' in out
     assert 'Optimization complete with best validation score' in out
@@ -142,3 +143,166 @@ def test_the_tutorials_own_constructor_call():
         [(784, 1000), (1000, 1000), (1000, 1000)]
     assert all(da.W is layer.W for da, layer in
                zip(sda.dA_layers, sda.sigmoid_layers))
+
+
+def numpy_sigmoid(a):
+    return 1 / (1 + numpy.exp(-a))
+
+
+def params_of(sda):
+    return [p.get_value().astype('float64') for p in sda.params]
+
+
+def test_batch_one_finetuning_step_is_sgd_on_the_network(data):
+    """SdA.py's default batch of one goes through the engine's vector
+    kernels (fast_ops.one_row_dot); the step is still the tutorial's SGD,
+    checked against NumPy in float64."""
+    sda = small_sda()
+    rng = numpy.random.RandomState(5)
+    for p in sda.params:      # a non-zero top layer: every gradient counts
+        p.set_value((rng.uniform(-.3, .3, p.get_value().shape))
+                    .astype(floatX))
+    train_fn, _, _ = sda.build_finetune_functions(data, batch_size=1,
+                                                  learning_rate=0.2)
+    W0, b0, W1, b1, W2, b2 = params_of(sda)
+    i = 7
+    x = data[0][0].get_value()[i:i + 1].astype('float64')
+    y = int(data[0][1].eval()[i])
+    cost = train_fn(i)
+
+    h0 = numpy_sigmoid(x @ W0 + b0)
+    h1 = numpy_sigmoid(h0 @ W1 + b1)
+    a = h1 @ W2 + b2
+    p = numpy.exp(a - a.max()) / numpy.exp(a - a.max()).sum()
+    d2 = p.copy()
+    d2[0, y] -= 1
+    d1 = (d2 @ W2.T) * h1 * (1 - h1)
+    d0 = (d1 @ W1.T) * h0 * (1 - h0)
+    expected = [W0 - 0.2 * x.T @ d0, b0 - 0.2 * d0[0],
+                W1 - 0.2 * h0.T @ d1, b1 - 0.2 * d1[0],
+                W2 - 0.2 * h1.T @ d2, b2 - 0.2 * d2[0]]
+    tol = dict(rtol=1e-4, atol=1e-6) if floatX == 'float32' else \
+        dict(rtol=1e-9, atol=1e-12)
+    numpy.testing.assert_allclose(float(cost), -numpy.log(p[0, y]), **tol)
+    for got, want in zip(params_of(sda), expected):
+        numpy.testing.assert_allclose(got, want, **tol)
+
+
+def test_batch_one_pretraining_step_is_the_dA_gradient(data):
+    """Layer 1's dA at batch 1 (its input through layer 0), without
+    corruption, against the tied-weights gradient in NumPy."""
+    sda = small_sda()
+    fns = sda.pretraining_functions(data[0][0], batch_size=1)
+    W0, b0 = params_of(sda)[:2]
+    da = sda.dA_layers[1]
+    W, b, bp = (v.get_value().astype('float64')
+                for v in (da.W, da.b, da.b_prime))
+    i = 3
+    x0 = data[0][0].get_value()[i:i + 1].astype('float64')
+    cost = fns[1](i, corruption=0., lr=0.5)
+
+    x = numpy_sigmoid(x0 @ W0 + b0)
+    h = numpy_sigmoid(x @ W + b)
+    z = numpy_sigmoid(h @ W.T + bp)
+    dz = z - x
+    dh = (dz @ W) * h * (1 - h)
+    tol = dict(rtol=1e-4, atol=1e-6) if floatX == 'float32' else \
+        dict(rtol=1e-9, atol=1e-12)
+    numpy.testing.assert_allclose(
+        float(cost), -numpy.sum(x * numpy.log(z) + (1 - x) * numpy.log(1 - z)),
+        **tol)
+    numpy.testing.assert_allclose(da.W.get_value(),
+                                  W - 0.5 * (x.T @ dh + dz.T @ h), **tol)
+    numpy.testing.assert_allclose(da.b.get_value(), b - 0.5 * dh[0], **tol)
+    numpy.testing.assert_allclose(da.b_prime.get_value(), bp - 0.5 * dz[0],
+                                  **tol)
+    # and layer 0 is untouched by layer 1's step
+    numpy.testing.assert_array_equal(sda.params[0].get_value(), W0)
+
+
+def compiled_op_names(fn):
+    fn = getattr(fn, 'compiled', fn)     # the Theano face's wrapper
+    return [type(node.op).__name__ for node in fn.maker.fgraph.toposort()]
+
+
+def test_batch_one_steps_use_no_matrix_matrix_product(data):
+    """At batch 1 no product is compiled as a matrix-matrix one (Dot22):
+    each is a vector kernel (gemv), or on Theano a ger for the updates."""
+    sda = small_sda()
+    fns = sda.pretraining_functions(data[0][0], batch_size=1)
+    train_fn, _, _ = sda.build_finetune_functions(data, batch_size=1,
+                                                  learning_rate=0.1)
+    for fn in fns + [train_fn]:
+        names = compiled_op_names(fn)
+        assert any('Gemv' in n for n in names), names
+        assert not any(n.startswith('Dot22') for n in names), names
+        if 'pytensor' not in theano.__name__:
+            assert not any(n.startswith('Gemm') for n in names), names
+    # at batch 20 the engine's matrix kernels stay
+    fns20 = sda.pretraining_functions(data[0][0], batch_size=20)
+    assert any(n.startswith(('Dot22', 'Gemm'))
+               for n in compiled_op_names(fns20[0]))
+
+
+def numpy_errors(sda, x, y):
+    """Misclassified examples of the SdA's weights, by NumPy."""
+    a = x.astype('float64')
+    for layer in sda.sigmoid_layers:
+        a = numpy_sigmoid(a @ layer.W.get_value() + layer.b.get_value())
+    a = a @ sda.logLayer.W.get_value() + sda.logLayer.b.get_value()
+    return int((a.argmax(axis=1) != y).sum())
+
+
+def test_evaluation_batch_size_keeps_the_error(data):
+    """validate/test in minibatches of 1, 10 or 50 give the same error, the
+    one NumPy counts."""
+    sda = small_sda()
+    train_fn, _, _ = sda.build_finetune_functions(data, batch_size=1,
+                                                  learning_rate=0.1)
+    for i in range(100):
+        train_fn(i)
+    x, y = data[1][0].get_value(), data[1][1].eval()
+    expected = numpy_errors(sda, x, y) / float(len(y))
+    assert 0 < expected < 0.9
+    for size in (1, 10, 50):
+        _, valid_score, _ = sda.build_finetune_functions(
+            data, batch_size=1, learning_rate=0.1, eval_batch_size=size)
+        scores = valid_score()
+        assert len(scores) == 50 // size
+        assert abs(numpy.mean(scores) - expected) < 1e-6, size
+
+
+@pytest.mark.parametrize('sizes, largest, expected', [
+    ([10000, 10000], 500, 500), ([50, 50], 500, 50), ([10000, 9999], 500, 1),
+    ([30, 45], 500, 15), ([1000], 7, 5)])
+def test_even_batch_size(sizes, largest, expected):
+    assert SdA_module.even_batch_size(sizes, largest) == expected
+
+
+def test_the_run_is_recorded(small_dataset, tmp_path, capsys):
+    """metrics.json holds what the run printed: each layer's pretraining
+    costs, each validation, the final errors; progress went to stderr."""
+    import json
+    folder = tmp_path / 'run'
+    valid, test = SdA_module.test_SdA(
+        finetune_lr=0.2, pretraining_epochs=2, pretrain_lr=0.05,
+        training_epochs=3, dataset=small_dataset[0], batch_size=10,
+        hidden_layers_sizes=(40, 30), corruption_levels=(0.1, 0.2),
+        output_folder=str(folder))
+    captured = capsys.readouterr()
+    run = json.loads((folder / 'metrics.json').read_text())
+    assert run['settings']['hidden_layers_sizes'] == [40, 30]
+    assert [r['layer'] for r in run['pretraining']] == [0, 1]
+    for r in run['pretraining']:
+        assert len(r['epoch_costs']) == len(r['epoch_seconds']) == 2
+        for epoch, cost in enumerate(r['epoch_costs']):
+            assert 'Pre-training layer %d, epoch %d, cost %f' % (
+                r['layer'], epoch, cost) in captured.out
+    assert [r['epoch'] for r in run['finetuning']] == [1, 2, 3]
+    for r in run['finetuning']:
+        assert 'validation error %f %%' % (100 * r['validation_error']) \
+            in captured.out
+    assert run['best_validation_error'] == valid
+    assert run['test_error'] == test
+    assert 'left]' in captured.err and 'pre-training layer 1 of 2' in \
+        captured.err

@@ -45,8 +45,10 @@ def test_end_to_end_matches_numpy_and_draws_filters(small_dataset, tmp_path,
         img = numpy.asarray(Image.open(str(out / name)))
         assert img.shape == (289, 289) and img.dtype == numpy.uint8
         assert img.std() > 10          # not blank
-    # pipes and log files get the tutorial's lines only, no progress bar
+    # pipes and log files get no progress bar: the tutorial's lines, and
+    # one line per epoch with the time left
     assert '\r' not in captured.err and 'ex/s' not in captured.err
+    assert '[dA, corruption 30 %, epoch 2/2: ' in captured.err
 
 
 def test_non_finite_cost_stops_with_epoch_and_minibatch(small_dataset,

@@ -60,3 +60,51 @@ def test_changed_constants_change_when_it_stops(patience_increase,
                    patience_increase=patience_increase,
                    improvement_threshold=improvement_threshold)
     assert len(steps) == stop
+
+
+def test_each_validation_is_recorded(capsys):
+    errors = [0.50, 0.40, 0.399, 0.30, 0.31, 0.32, 0.33, 0.34]
+    validate, test, _ = scripted(errors)
+    history = []
+    early_stopping(lambda i: 1.0, validate, test, n_train_batches=10,
+                   n_epochs=100, patience=40, history=history)
+    assert [r['iteration'] for r in history] == [10, 20, 30, 40, 50, 60, 70]
+    assert [r['epoch'] for r in history] == [1, 2, 3, 4, 5, 6, 7]
+    assert [r['validation_error'] for r in history] == errors[:7]
+    # a test score only for each new best: validations 1 to 4
+    assert [r['test_error'] for r in history] == \
+        [1001, 1002, 1003, 1004, None, None, None]
+    seconds = [r['seconds'] for r in history]
+    assert seconds == sorted(seconds) and seconds[0] >= 0
+    # without a terminal, a line per validation with the time left
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 7 and err[0].startswith('[finetuning, epoch 1: ')
+    assert all(line.endswith(' left]') for line in err)
+
+
+def test_train_epochs_costs_progress_and_indices(capsys):
+    import numpy
+    from da_tutorial.training import train_epochs
+    seen, reports = [], []
+
+    def step(i):
+        seen.append(i)
+        return numpy.float32(i + 1)
+    costs, seconds = train_epochs(step, 4, 3, lambda e, c: reports.append(
+        (e, c)), label='layer 7')
+    # every minibatch index of every epoch, as ready int64 arrays
+    assert [int(i) for i in seen] == [0, 1, 2, 3] * 3
+    assert all(getattr(i, 'dtype', None) == numpy.int64 for i in seen)
+    assert costs == [2.5, 2.5, 2.5] and len(seconds) == 3
+    assert reports == [(0, 2.5), (1, 2.5), (2, 2.5)]
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(':')[0] for line in err] == \
+        ['[layer 7, epoch 1/3', '[layer 7, epoch 2/3', '[layer 7, epoch 3/3']
+    assert err[-1].endswith('about 0 s left]')
+
+
+def test_minutes():
+    from da_tutorial.training import minutes
+    assert minutes(42) == '42 s'
+    assert minutes(750) == '12.5 min'
+    assert minutes(3 * 3600) == '3.0 h'
