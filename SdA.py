@@ -54,6 +54,14 @@ def check_layers(hidden_layers_sizes, corruption_levels=None):
         check_number('each corruption level', level, 0, 1)
 
 
+def minibatch(data, index, batch_size):
+    """The ``index``-th minibatch of ``batch_size`` rows of the shared
+    ``data``; a single row is typed as one (``one_row``), so that the engine
+    compiles its matrix-vector kernels for the step."""
+    rows = data[index * batch_size: (index + 1) * batch_size]
+    return one_row(rows) if batch_size == 1 else rows
+
+
 class SdA(object):
     """Stacked denoising auto-encoder class (SdA)
 
@@ -193,12 +201,6 @@ class SdA(object):
         index = T.lscalar('index')
         corruption_level = T.scalar('corruption')  # % of corruption to use
         learning_rate = T.scalar('lr')  # learning rate to use
-        batch_begin = index * batch_size
-        batch_end = batch_begin + batch_size
-
-        minibatch = train_set_x[batch_begin: batch_end]
-        if batch_size == 1:
-            minibatch = one_row(minibatch)
         pretrain_fns = []
         for dA_layer in self.dA_layers:
             cost, updates = dA_layer.get_cost_updates(corruption_level,
@@ -213,7 +215,7 @@ class SdA(object):
                 outputs=cost,
                 updates=updates,
                 givens={
-                    self.x: minibatch
+                    self.x: minibatch(train_set_x, index, batch_size)
                 },
                 mode=fast_mode()
             )
@@ -279,17 +281,12 @@ class SdA(object):
             for param, gparam in zip(self.params, gparams)
         ]
 
-        def batch(data, i, size=batch_size):
-            minibatch = data[i * size: (i + 1) * size]
-            # one example: the engine's vector kernels (see one_row)
-            return one_row(minibatch) if size == 1 else minibatch
-
         train_fn = theano.function(
             inputs=[index],
             outputs=self.finetune_cost,
             updates=updates,
-            givens={self.x: batch(train_set_x, index),
-                    self.y: batch(train_set_y, index)},
+            givens={self.x: minibatch(train_set_x, index, batch_size),
+                    self.y: minibatch(train_set_y, index, batch_size)},
             name='train',
             mode=fast_mode()
         )
@@ -297,8 +294,8 @@ class SdA(object):
         test_score_i = theano.function(
             [index],
             self.errors,
-            givens={self.x: batch(test_set_x, index, eval_batch_size),
-                    self.y: batch(test_set_y, index, eval_batch_size)},
+            givens={self.x: minibatch(test_set_x, index, eval_batch_size),
+                    self.y: minibatch(test_set_y, index, eval_batch_size)},
             name='test',
             mode=fast_mode()
         )
@@ -306,8 +303,8 @@ class SdA(object):
         valid_score_i = theano.function(
             [index],
             self.errors,
-            givens={self.x: batch(valid_set_x, index, eval_batch_size),
-                    self.y: batch(valid_set_y, index, eval_batch_size)},
+            givens={self.x: minibatch(valid_set_x, index, eval_batch_size),
+                    self.y: minibatch(valid_set_y, index, eval_batch_size)},
             name='valid',
             mode=fast_mode()
         )
@@ -384,6 +381,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
 
     :type output_folder: str
     :param output_folder: where the run's record, metrics.json, goes
+        (written after each pretraining layer, each new best model and at
+        the end, when its ``complete`` is true)
 
     :returns: (best validation error, test error of that model), fractions
     """
@@ -404,7 +403,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                     dataset=dataset, batch_size=batch_size,
                     hidden_layers_sizes=list(hidden_layers_sizes),
                     corruption_levels=list(corruption_levels), seed=seed)
-    run = {'settings': settings, 'versions': versions(), 'pretraining': []}
+    run = {'settings': settings, 'versions': versions(), 'pretraining': [],
+           'complete': False}
 
     # compute number of minibatches for training, validation and testing
     n_train_batches = train_set_x.get_value(borrow=True).shape[0]
@@ -456,6 +456,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
             'layer': i, 'corruption_level': corruption_levels[i],
             'epoch_costs': [float(c) for c in costs],
             'epoch_seconds': seconds})
+        write_metrics(run, output_folder)   # so far: each layer
 
     end_time = timeit.default_timer()
     run['pretraining_minutes'] = (end_time - start_time) / 60.
@@ -500,7 +501,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
         test=lambda: error_rate(test_model()),
         n_train_batches=n_train_batches, n_epochs=training_epochs,
         patience=10 * n_train_batches, patience_increase=2.,
-        history=run['finetuning'])
+        history=run['finetuning'],
+        on_best=lambda: write_metrics(run, output_folder))
     end_time = timeit.default_timer()
     print(
         (
@@ -517,7 +519,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     run.update(finetuning_minutes=(end_time - start_time) / 60.,
                finetuning_epochs=epoch, best_iteration=best_iter + 1,
                best_validation_error=float(best_validation_loss),
-               test_error=float(test_score))
+               test_error=float(test_score), complete=True)
     write_metrics(run, output_folder)
     return best_validation_loss, test_score
 

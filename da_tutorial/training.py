@@ -240,11 +240,11 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                            ' best model %f %%') % (
                         epoch, minibatch_index + 1, n_train_batches,
                         test_score * 100.))
-                    if on_best is not None:
-                        on_best()
                 record['seconds'] = timeit.default_timer() - progress.start
                 if history is not None:
                     history.append(record)
+                if record['test_error'] is not None and on_best is not None:
+                    on_best()   # after the record: it may be saved with it
                 progress.show(iter + 1, planned(), ', epoch %d' % epoch)
 
             if patience <= iter:
