@@ -214,7 +214,15 @@ def test_gpu_requested_reads_flags_and_rc(tmp_path):
 
 # --- on a GPU: Theano's CUDA back end ---------------------------------------
 
-GPU_RUN = '''
+# an array of floats that a node computes in the CPU's memory (the index
+# arithmetic, int scalars, may stay there)
+HOST_ARRAY = '''
+def host_array(var):
+    return (type(var.type).__name__ == 'TensorType'
+            and var.type.dtype.startswith('float') and var.ndim > 0)
+'''
+
+GPU_RUN = HOST_ARRAY + '''
 import json, sys
 import numpy
 sys.path.insert(0, {tests!r})
@@ -232,8 +240,10 @@ for level in (0., 0.3):
         n_hidden=60, seed=123)
     ops = sorted({{type(node.op).__name__ + ' ' + type(node.op).__module__
                   for node in train_da.maker.fgraph.toposort()}})
+    on_host = sorted({{str(node.op) for node in train_da.maker.fgraph.toposort()
+                      for out in node.outputs if host_array(out)}})
     costs = [float(train_da(i % n)) for i in range(30)]
-    result[str(level)] = {{'ops': ops, 'costs': costs,
+    result[str(level)] = {{'ops': ops, 'on_host': on_host, 'costs': costs,
                           'W': numpy.asarray(da.W.get_value()).tolist()}}
 print(json.dumps(result))
 '''
@@ -253,14 +263,64 @@ def run_step(tmp_path, device):
 def test_gpu_step_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
     gpu, cpu = run_step(tmp_path, 'cuda'), run_step(tmp_path, 'cpu')
     for level in ('0.0', '0.3'):
-        ops = gpu[level]['ops']
-        heavy = [op for op in ops if any(k in op for k in (
-            'Dot', 'Gemm', 'Elemwise', 'mrg', 'MRG', 'Sum', 'CAReduce'))]
-        assert heavy and all('gpuarray' in op for op in heavy), ops
+        # no float array is computed on the host; the products are GPU ops
+        assert gpu[level]['on_host'] == [], gpu[level]['ops']
+        assert 'GpuGemm theano.gpuarray.blas' in gpu[level]['ops']
         numpy.testing.assert_allclose(gpu[level]['costs'],
                                       cpu[level]['costs'], rtol=1e-4)
         numpy.testing.assert_allclose(gpu[level]['W'], cpu[level]['W'],
                                       rtol=1e-3, atol=1e-5)
+
+
+# SdA.py's default, batch 1, as a tutorial script writes it (theano first):
+# the one-row minibatch and its vector products must compile on the GPU too
+SDA_GPU_RUN = HOST_ARRAY + '''
+import json, sys
+import numpy
+import theano
+sys.path.insert(0, {tests!r})
+from conftest import small_dataset_file
+from logistic_sgd import load_data
+from SdA import SdA
+datasets = load_data(small_dataset_file('.'))
+sda = SdA(numpy_rng=numpy.random.RandomState(89677), n_ins=28 * 28,
+          hidden_layers_sizes=[60, 40], n_outs=10)
+pretrain = sda.pretraining_functions(train_set_x=datasets[0][0], batch_size=1)
+train, validate, test = sda.build_finetune_functions(
+    datasets=datasets, batch_size=1, learning_rate=0.1)
+fns = pretrain + [train]
+nodes = [node for fn in fns for node in fn.maker.fgraph.toposort()]
+ops = sorted({{type(node.op).__name__ + ' ' + type(node.op).__module__
+              for node in nodes}})
+on_host = sorted({{str(node.op) for node in nodes for out in node.outputs
+                  if host_array(out)}})
+costs = [float(pretrain[i](j, corruption=0.2, lr=0.01))
+         for i in (0, 1) for j in range(20)]
+costs += [float(train(j)) for j in range(40)]
+print(json.dumps({{'ops': ops, 'on_host': on_host, 'costs': costs, 'valid': float(numpy.mean(
+    validate())), 'W': numpy.asarray(sda.params[0].get_value()).tolist()}}))
+'''
+
+
+@needs_gpu
+def test_sda_batch_one_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
+    runs = {}
+    for device in ('cuda', 'cpu'):
+        code = SDA_GPU_RUN.format(tests=str(REPO / 'tests'))
+        r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                           env=run_env(**{FLAGS: 'device=%s,floatX=float32'
+                                          % device, RC: os.devnull}),
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        runs[device] = json.loads(r.stdout.splitlines()[-1])
+    gpu, cpu = runs['cuda'], runs['cpu']
+    # no float array is computed on the host; the products are GPU ops
+    assert gpu['on_host'] == [], gpu['ops']
+    assert any(op.startswith(('GpuGemm', 'GpuDot22', 'GpuGemv', 'GpuGer'))
+               for op in gpu['ops']), gpu['ops']
+    numpy.testing.assert_allclose(gpu['costs'], cpu['costs'], rtol=1e-4)
+    numpy.testing.assert_allclose(gpu['W'], cpu['W'], rtol=1e-3, atol=1e-5)
+    assert abs(gpu['valid'] - cpu['valid']) <= 0.02
 
 
 # --- PyTensor's JAX mode ----------------------------------------------------
