@@ -306,3 +306,77 @@ def test_the_run_is_recorded(small_dataset, tmp_path, capsys):
     assert run['test_error'] == test
     assert 'left]' in captured.err and 'pre-training layer 1 of 2' in \
         captured.err
+    assert run['complete'] is True
+
+
+def test_an_interrupted_run_keeps_its_record(small_dataset, tmp_path,
+                                            monkeypatch):
+    """A run stopped in finetuning (Ctrl-C in its third epoch) leaves the
+    record of what was done, marked incomplete: the pretraining and the
+    validations up to the last new best model."""
+    import json
+    real_early_stopping = SdA_module.early_stopping
+
+    def stopped_in_epoch_3(train_model, *args, **kwargs):
+        calls = []
+
+        def step(index):
+            calls.append(index)
+            if len(calls) > 45:    # 20 minibatches an epoch
+                raise KeyboardInterrupt
+            return train_model(index)
+        return real_early_stopping(step, *args, **kwargs)
+    monkeypatch.setattr(SdA_module, 'early_stopping', stopped_in_epoch_3)
+    folder = tmp_path / 'run'
+    with pytest.raises(KeyboardInterrupt):
+        SdA_module.test_SdA(
+            finetune_lr=0.2, pretraining_epochs=1, pretrain_lr=0.05,
+            training_epochs=5, dataset=small_dataset[0], batch_size=10,
+            hidden_layers_sizes=(40, 30), corruption_levels=(0.1, 0.2),
+            output_folder=str(folder))
+    run = json.loads((folder / 'metrics.json').read_text())
+    assert run['complete'] is False and 'test_error' not in run
+    assert [r['layer'] for r in run['pretraining']] == [0, 1]
+    assert all(numpy.isfinite(r['epoch_costs']).all()
+               for r in run['pretraining'])
+    assert run['finetuning'][0]['epoch'] == 1
+    assert run['finetuning'][0]['test_error'] is not None
+    assert run['finetuning'][-1]['test_error'] is not None
+
+
+@pytest.mark.parametrize('batch_size', [1, 10])
+def test_cached_inputs_pretrain_bit_for_bit(small_dataset, batch_size):
+    """cache_inputs=True (test_SdA's) gives each layer the very numbers of
+    the tutorial's functions, which compute the inputs at every step."""
+    datasets = load_data(small_dataset[0])
+    results = []
+    for cache_inputs in (False, True):
+        sda = SdA(numpy_rng=numpy.random.RandomState(89677), n_ins=28 * 28,
+                  hidden_layers_sizes=[40, 30, 20], n_outs=10)
+        fns = sda.pretraining_functions(train_set_x=datasets[0][0],
+                                        batch_size=batch_size,
+                                        cache_inputs=cache_inputs)
+        costs = []
+        for i, fn in enumerate(fns):
+            for epoch in range(2):
+                costs.extend(fn(index=j, corruption=[.1, .2, .3][i], lr=0.05)
+                             for j in range(200 // batch_size))
+        results.append((numpy.array(costs),
+                        [p.get_value() for p in sda.params]))
+    (tutorial, tutorial_params), (cached, cached_params) = results
+    assert numpy.array_equal(tutorial, cached)
+    assert numpy.isfinite(tutorial).all() and tutorial.std() > 0
+    for a, b in zip(tutorial_params, cached_params):
+        assert numpy.array_equal(a, b)
+
+
+def test_cached_inputs_need_the_layers_in_order(small_dataset):
+    sda = SdA(numpy_rng=numpy.random.RandomState(1), n_ins=28 * 28,
+              hidden_layers_sizes=[20, 20, 20], n_outs=10)
+    fns = sda.pretraining_functions(load_data(small_dataset[0])[0][0], 10,
+                                    cache_inputs=True)
+    fns[0](0)
+    with pytest.raises(RuntimeError, match='in order, bottom first'):
+        fns[2](0)
+    fns[1](0)
+    fns[2](0)
