@@ -3,14 +3,16 @@ by hand in PyTorch, on the same CPU, taking turns.
 
     python bench/bench_SdA.py                  # Theano's environment
     python bench/bench_SdA.py --rounds 9 --steps 3000
+    python bench/bench_SdA.py --threads 1     # one thread each
 
 Three steps, each as ``test_SdA`` calls it with the tutorial's network
 (784-1000-1000-1000-10, batch 1, float32):
 
 * ``pretrain layer 0`` and ``pretrain layer 2``: one SGD step of that
   layer's dA (``SdA.pretraining_functions``), corruption 0.1 and 0.3,
-  learning rate 0.001; layer 2 reads its input through layers 0 and 1, as
-  in the tutorial;
+  learning rate 0.001; layer 2 reads its inputs, the outputs of layer 1,
+  computed once for all examples (``cache_inputs=True``, as ``test_SdA``;
+  PyTorch likewise);
 * ``finetune``: one SGD step of the whole network
   (``SdA.build_finetune_functions``), learning rate 0.1.
 
@@ -50,7 +52,8 @@ def project_steps(datasets):
     data = load_data(datasets)
     sda = SdA(numpy_rng=numpy.random.RandomState(89677), n_ins=SIZES[0],
               hidden_layers_sizes=SIZES[1:-1], n_outs=SIZES[-1])
-    pretrain = sda.pretraining_functions(data[0][0], batch_size=1)
+    pretrain = sda.pretraining_functions(data[0][0], batch_size=1,
+                                         cache_inputs=True)
     finetune, _, _ = sda.build_finetune_functions(data, 1, FINETUNE_LR)
     floatX = theano.config.floatX
     lr = numpy.asarray(PRETRAIN_LR, dtype=floatX)
@@ -60,6 +63,8 @@ def project_steps(datasets):
         fn = pretrain[layer]
         level = numpy.asarray(LEVELS[layer], dtype=floatX)
         return lambda i: fn(idx[i], level, lr)
+    for layer in (1, 2):   # their first calls compute the inputs
+        pretrain_step(layer)(0)
     return ENGINE, {'pretrain layer 0': pretrain_step(0),
                     'pretrain layer 2': pretrain_step(2),
                     'finetune': lambda i: finetune(idx[i])}
@@ -79,10 +84,16 @@ def torch_steps(x, y):
         bps.append(torch.zeros(n_in))
 
     @torch.no_grad()
-    def pretrain(layer, i):
-        x = X[i:i + 1]
+    def inputs(layer):   # each layer's inputs for all examples, once
+        x = X
         for W, b in zip(Ws[:layer], bs[:layer]):
             x = torch.addmm(b, x, W).sigmoid_()
+        return x
+    cached = {layer: inputs(layer) for layer in (0, 2)}
+
+    @torch.no_grad()
+    def pretrain(layer, i):
+        x = cached[layer][i:i + 1]
         W, b, bp = Ws[layer], bs[layer], bps[layer]
         tx = x * (torch.rand(x.shape, generator=gen) >= LEVELS[layer])
         h = torch.addmm(b, tx, W).sigmoid_()
@@ -127,7 +138,13 @@ def main(argv=None):
     parser.add_argument('--dataset', default='mnist.pkl.gz')
     parser.add_argument('--pause', type=float, default=0.3,
                         help='seconds of rest before each block')
+    parser.add_argument('--threads', type=int,
+                        help="threads of both BLAS (the project's OpenBLAS, "
+                             "PyTorch's); default: each library's own")
     args = parser.parse_args(argv)
+    if args.threads:
+        # before the engine loads its OpenBLAS, which reads it then
+        os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
 
     start = time.time()
     engine, mine = project_steps(args.dataset)
@@ -138,6 +155,8 @@ def main(argv=None):
     try:
         theirs = torch_steps(train_x.get_value(), train_y.eval())
         import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
         torch_label = 'PyTorch %s' % torch.__version__.split('+')[0]
         rows.update({(name, torch_label): step
                      for name, step in theirs.items()})
