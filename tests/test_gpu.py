@@ -240,8 +240,9 @@ for level in (0., 0.3):
         n_hidden=60, seed=123)
     ops = sorted({{type(node.op).__name__ + ' ' + type(node.op).__module__
                   for node in train_da.maker.fgraph.toposort()}})
-    on_host = sorted({{str(node.op) for node in train_da.maker.fgraph.toposort()
-                      for out in node.outputs if host_array(out)}})
+    nodes = train_da.maker.fgraph.toposort()
+    on_host = sorted({{str(node.op) for node in nodes for out in node.outputs
+                      if host_array(out)}})
     costs = [float(train_da(i % n)) for i in range(30)]
     result[str(level)] = {{'ops': ops, 'on_host': on_host, 'costs': costs,
                           'W': numpy.asarray(da.W.get_value()).tolist()}}
@@ -249,8 +250,9 @@ print(json.dumps(result))
 '''
 
 
-def run_step(tmp_path, device):
-    code = GPU_RUN.format(tests=str(REPO / 'tests'))
+def run_step(tmp_path, device, script=GPU_RUN):
+    """Run ``script`` on ``device``; return the JSON it prints last."""
+    code = script.format(tests=str(REPO / 'tests'))
     r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
                        env=run_env(**{FLAGS: 'device=%s,floatX=float32'
                                       % device, RC: os.devnull}),
@@ -285,7 +287,8 @@ from SdA import SdA
 datasets = load_data(small_dataset_file('.'))
 sda = SdA(numpy_rng=numpy.random.RandomState(89677), n_ins=28 * 28,
           hidden_layers_sizes=[60, 40], n_outs=10)
-pretrain = sda.pretraining_functions(train_set_x=datasets[0][0], batch_size=1)
+pretrain = sda.pretraining_functions(train_set_x=datasets[0][0],
+                                     batch_size=1)
 train, validate, test = sda.build_finetune_functions(
     datasets=datasets, batch_size=1, learning_rate=0.1)
 fns = pretrain + [train]
@@ -297,23 +300,16 @@ on_host = sorted({{str(node.op) for node in nodes for out in node.outputs
 costs = [float(pretrain[i](j, corruption=0.2, lr=0.01))
          for i in (0, 1) for j in range(20)]
 costs += [float(train(j)) for j in range(40)]
-print(json.dumps({{'ops': ops, 'on_host': on_host, 'costs': costs, 'valid': float(numpy.mean(
-    validate())), 'W': numpy.asarray(sda.params[0].get_value()).tolist()}}))
+print(json.dumps({{'ops': ops, 'on_host': on_host, 'costs': costs,
+                  'valid': float(numpy.mean(validate())),
+                  'W': numpy.asarray(sda.params[0].get_value()).tolist()}}))
 '''
 
 
 @needs_gpu
 def test_sda_batch_one_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
-    runs = {}
-    for device in ('cuda', 'cpu'):
-        code = SDA_GPU_RUN.format(tests=str(REPO / 'tests'))
-        r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
-                           env=run_env(**{FLAGS: 'device=%s,floatX=float32'
-                                          % device, RC: os.devnull}),
-                           capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
-        runs[device] = json.loads(r.stdout.splitlines()[-1])
-    gpu, cpu = runs['cuda'], runs['cpu']
+    gpu = run_step(tmp_path, 'cuda', SDA_GPU_RUN)
+    cpu = run_step(tmp_path, 'cpu', SDA_GPU_RUN)
     # no float array is computed on the host; the products are GPU ops
     assert gpu['on_host'] == [], gpu['ops']
     assert any(op.startswith(('GpuGemm', 'GpuDot22', 'GpuGemv', 'GpuGer'))
