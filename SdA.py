@@ -229,9 +229,9 @@ class SdA(object):
             first call, with the same kernels (the same numbers, bit for
             bit), and then reads them; for the tutorial's order, each
             layer pretrained after the layers below it.  It saves those
-            products at every step (a quarter of layer 1's time, 40 % of
-            layer 2's at batch 1) for a copy of the data per layer (200 MB
-            for MNIST and 1000 units).
+            products at every step (a fifth of layer 1's time, half of
+            layer 2's at batch 1, measured) for a copy of the inputs per
+            layer (200 MB for 50,000 examples and 1000 units).
 
         :returns: list of functions ``fn(index, corruption=0.2, lr=0.1)``
                   returning the minibatch's reconstruction cost
