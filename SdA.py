@@ -25,7 +25,7 @@ import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
-from da_tutorial.fast_ops import fast_mode
+from da_tutorial.fast_ops import compiles_to_c, fast_mode
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.files import check_output_folder, make_output_folder
 from da_tutorial.report import versions, write_metrics
@@ -208,7 +208,7 @@ class SdA(object):
         self.errors = self.logLayer.errors(self.y)
 
     def pretraining_functions(self, train_set_x, batch_size,
-                              cache_inputs=False):
+                              cache_inputs=False, exact=True):
         ''' Generates a list of functions, each of them implementing one
         step in training the dA corresponding to the layer with same index.
         The function will require as input the minibatch index, and to train
@@ -233,6 +233,12 @@ class SdA(object):
             layer 2's at batch 1, measured) for a copy of the inputs per
             layer (200 MB for 50,000 examples and 1000 units).
 
+        :type exact: bool
+        :param exact: True (the tutorial's step); False: each dA's
+            ``get_cost_updates(..., exact=False)``, the opt-in fast step
+            (sparse products where the input is sparse, so mostly layer 0;
+            the last bits differ)
+
         :returns: list of functions ``fn(index, corruption=0.2, lr=0.1)``
                   returning the minibatch's reconstruction cost
         '''
@@ -246,8 +252,9 @@ class SdA(object):
         givens = {self.x: minibatch(train_set_x, index, batch_size)}
         pretrain_fns = []
         for i, dA_layer in enumerate(self.dA_layers):
-            cost, updates = dA_layer.get_cost_updates(corruption_level,
-                                                      learning_rate)
+            cost, updates = dA_layer.get_cost_updates(
+                corruption_level, learning_rate,
+                exact=exact or not compiles_to_c(fast_mode()))
             if cache_inputs and i > 0:
                 # the layer below's output, as its own function computes
                 # it from its inputs, kept for all examples
@@ -398,7 +405,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
              dataset='mnist.pkl.gz', batch_size=1,
              hidden_layers_sizes=(1000, 1000, 1000),
              corruption_levels=(.1, .2, .3), seed=89677,
-             output_folder='SdA_plots'):
+             output_folder='SdA_plots', exact=True):
     """
     Demonstrates how to train and test a stochastic denoising autoencoder.
 
@@ -437,6 +444,10 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
         (written after each pretraining layer, each new best model and at
         the end, when its ``complete`` is true)
 
+    :type exact: bool
+    :param exact: False: pretrain with the opt-in fast step
+        (``pretraining_functions``); finetuning is the tutorial's either way
+
     :returns: (best validation error, test error of that model), fractions
     """
     # everything that can be wrong is checked before minutes of training
@@ -455,7 +466,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                     pretrain_lr=pretrain_lr, training_epochs=training_epochs,
                     dataset=dataset, batch_size=batch_size,
                     hidden_layers_sizes=list(hidden_layers_sizes),
-                    corruption_levels=list(corruption_levels), seed=seed)
+                    corruption_levels=list(corruption_levels), seed=seed,
+                    exact=exact)
     run = {'settings': settings, 'versions': versions(), 'pretraining': [],
            'complete': False}
 
@@ -483,7 +495,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     # numbers (see pretraining_functions)
     pretraining_fns = sda.pretraining_functions(train_set_x=train_set_x,
                                                 batch_size=batch_size,
-                                                cache_inputs=True)
+                                                cache_inputs=True,
+                                                exact=exact)
 
     print('... pre-training the model')
     start_time = timeit.default_timer()
@@ -618,6 +631,12 @@ def main(argv=None):
     parser.add_argument('--output-folder', default='SdA_plots',
                         help="where the run's record, metrics.json, goes "
                              '(default SdA_plots)')
+    parser.add_argument('--exact', action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help="the tutorial's pretraining step (default); "
+                             '--no-exact: the opt-in fast step (sparse '
+                             'products on the sparse pixels, a float32 '
+                             'sigmoid: the last bits differ)')
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,
@@ -626,7 +645,7 @@ def main(argv=None):
         dataset=args.dataset, batch_size=args.batch_size,
         hidden_layers_sizes=args.hidden_layers,
         corruption_levels=args.corruption_levels, seed=args.seed,
-        output_folder=args.output_folder))
+        output_folder=args.output_folder, exact=args.exact))
 
 if __name__ == '__main__':
     main()

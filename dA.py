@@ -46,7 +46,7 @@ import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
-from da_tutorial import fast_ops
+from da_tutorial import fast_ops, sparse_ops
 from da_tutorial.checks import (check_batch_size, check_hyperparameters,
                                 check_int, check_number, corruption_name)
 from da_tutorial.files import (atomic_write, check_output_folder,
@@ -250,7 +250,7 @@ class dA(object):
         """
         return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
 
-    def get_cost_updates(self, corruption_level, learning_rate):
+    def get_cost_updates(self, corruption_level, learning_rate, exact=True):
         """ This function computes the cost and the updates for one trainng
         step of the dA
 
@@ -260,6 +260,15 @@ class dA(object):
         :type learning_rate: float or symbolic scalar
         :param learning_rate: SGD step size, > 0
 
+        :type exact: bool
+        :param exact: True (the tutorial's): the gradient is ``T.grad`` of
+                      the cost, as the tutorial computes it.  False: the
+                      same step written out with ``da_tutorial.sparse_ops``
+                      (sparse products where the input is sparse, a float32
+                      sigmoid, the gradient by hand): faster on a CPU, the
+                      last bits differ.  Float32 CPU graphs only; elsewhere
+                      the exact step is built.
+
         :returns: (cost, updates): the minibatch's mean cross-entropy and
                   the SGD updates of ``self.params``
         """
@@ -268,6 +277,8 @@ class dA(object):
                           low_open=True)
 
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
+        if not exact and sparse_ops.applies(tilde_x, *self.params):
+            return self.get_fast_cost_updates(tilde_x, learning_rate)
         y = self.get_hidden_values(tilde_x)
         z = self.get_reconstructed_input(y)
         # note : we sum over the size of a datapoint; if we are using
@@ -291,6 +302,40 @@ class dA(object):
         ]
 
         return (cost, updates)
+
+    def get_fast_cost_updates(self, tilde_x, learning_rate):
+        """The step of ``get_cost_updates(..., exact=False)``: the
+        tutorial's cost and its gradient, written out.
+
+        With ``a = tilde_x W + b``, ``y = sigmoid(a)``,
+        ``z = sigmoid(y W' + b')`` and the mean cross-entropy over the B
+        rows, the gradient at the reconstruction's pre-activation is
+        ``dz = (z - x) / B``, at the hidden one ``dy = dz W * y (1 - y)``,
+        and W's is ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
+
+        :type tilde_x: theano variable
+        :param tilde_x: the corrupted minibatch
+
+        :type learning_rate: float or symbolic scalar
+        :param learning_rate: SGD step size, > 0
+        """
+        lr = T.cast(learning_rate, 'float32')
+        y = sparse_ops.FastSigmoid()(
+            sparse_ops.SparseDot()(tilde_x, self.W) + self.b)
+        a_z = T.dot(y, self.W_prime) + self.b_prime
+        z = sparse_ops.FastSigmoid()(a_z)
+        cost = T.mean(fast_ops.CrossEntropyRows()(self.x, a_z))
+        dz = (z - self.x) / T.cast(self.x.shape[0], 'float32')
+        dy = T.dot(dz, self.W) * y * (1 - y)
+        # the decoder's part by the engine's gemm, in place; the encoder's
+        # only on the rows of the pixels the minibatch has (adding both in
+        # one pass of this module's kernel measured slower than gemm)
+        W = sparse_ops.SparseRankUpdate()(
+            self.W - lr * T.dot(dz.T, y), tilde_x, dy, -lr)
+        updates = [(self.W, W),
+                   (self.b, self.b - lr * dy.sum(axis=0)),
+                   (self.b_prime, self.b_prime - lr * dz.sum(axis=0))]
+        return cost, updates
 
     def save(self, path):
         """Write W, b, b_prime and the shapes to an ``.npz`` file (no
@@ -393,7 +438,7 @@ def filters_saver(output_folder, level, every):
 
 def build_train_function(train_set_x, corruption_level=0.,
                          learning_rate=0.1, batch_size=20, n_hidden=500,
-                         seed=123, fast=True):
+                         seed=123, fast=True, exact=True):
     """Build one dA and compile its SGD step, as the tutorial does.
 
     Seeds in the tutorial's order (RandomState(seed), then the RandomStreams
@@ -407,6 +452,11 @@ def build_train_function(train_set_x, corruption_level=0.,
 
     :type train_set_x: theano shared variable
     :param train_set_x: training images, one per row, values in [0, 1]
+
+    :type exact: bool
+    :param exact: False: ``get_cost_updates(..., exact=False)``, the
+                  opt-in fast step (its last bits differ), where the step
+                  compiles to the CPU's C code; True: the tutorial's step
 
     The other parameters are ``test_dA``'s (``seed`` seeds W and the noise).
 
@@ -426,10 +476,10 @@ def build_train_function(train_set_x, corruption_level=0.,
             n_visible=train_set_x.get_value(borrow=True).shape[1],
             n_hidden=n_hidden)
 
-    cost, updates = da.get_cost_updates(corruption_level=corruption_level,
-                                        learning_rate=learning_rate)
-
     mode = fast_ops.fast_mode() if fast else None
+    cost, updates = da.get_cost_updates(
+        corruption_level=corruption_level, learning_rate=learning_rate,
+        exact=exact or not fast_ops.compiles_to_c(mode))
     if jax_mode(mode):   # the minibatch is the input (see above)
         data = train_set_x.get_value(borrow=True)
         step = theano.function([x], cost, updates=updates, mode=mode)
@@ -447,12 +497,15 @@ def build_train_function(train_set_x, corruption_level=0.,
 
 def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
              training_epochs=15, batch_size=20, n_hidden=500, seed=123,
-             on_epoch=None):
+             on_epoch=None, exact=True):
     """Build and train one dA at one corruption level, as the tutorial does:
     prints ``Training epoch N, cost C`` per epoch, the run time on stderr.
 
     :type on_epoch: callable or None
     :param on_epoch: ``on_epoch(epoch, da)`` after each epoch's line
+
+    :type exact: bool
+    :param exact: False: the opt-in fast step (``build_train_function``)
 
     The other parameters are ``build_train_function``'s and ``test_dA``'s.
 
@@ -462,7 +515,7 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     """
     da, train_da, n_train_batches = build_train_function(
         train_set_x, corruption_level, learning_rate, batch_size, n_hidden,
-        seed)
+        seed, exact=exact)
 
     def report(epoch, c):
         print('Training epoch %d, cost ' % epoch, c)
@@ -496,7 +549,7 @@ def test_dA(learning_rate=0.1, training_epochs=15,
             dataset='mnist.pkl.gz',
             batch_size=20, output_folder='dA_plots',
             n_hidden=500, corruption_levels=(0., 0.3), seed=123,
-            filters_every=0):
+            filters_every=0, exact=True):
     """
     This demo is tested on MNIST
 
@@ -514,7 +567,8 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     (where the outputs go), ``n_hidden`` (hidden units), ``corruption_levels``
     (one model per level, in order), ``seed`` (NumPy seed, reset before
     each model, as the tutorial does), ``filters_every`` (also save the
-    filters every this many epochs; 0: only at the end).
+    filters every this many epochs; 0: only at the end), ``exact`` (False:
+    the opt-in fast step, ``build_train_function``).
 
     Writes each model's filters (``filters_corruption_<percent>.png``) and
     parameters (``dA.save``) and, through ``da_tutorial.report``,
@@ -540,7 +594,8 @@ def test_dA(learning_rate=0.1, training_epochs=15,
             train_set_x, corruption_level=level, learning_rate=learning_rate,
             training_epochs=training_epochs, batch_size=batch_size,
             n_hidden=n_hidden, seed=seed,
-            on_epoch=filters_saver(output_folder, level, filters_every))
+            on_epoch=filters_saver(output_folder, level, filters_every),
+            exact=exact)
         save_filters(da, os.path.join(output_folder, 'filters_corruption_%s'
                                       '.png' % corruption_name(level)))
         models.append(da)
@@ -550,6 +605,7 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     settings = dict(learning_rate=learning_rate, dataset=dataset,
                     training_epochs=training_epochs, batch_size=batch_size,
                     n_hidden=n_hidden, seed=seed, filters_every=filters_every,
+                    exact=exact,
                     corruption_levels=list(corruption_levels))
     report_models(models, runs, datasets[2], settings, output_folder)
     return {r['corruption_level']: r['epoch_costs'] for r in runs}
@@ -627,6 +683,12 @@ def main(argv=None):
     parser.add_argument('--corruption-levels', type=float, nargs='+',
                         default=[0., 0.3], metavar='LEVEL',
                         help='one model per level, each in [0, 1]')
+    parser.add_argument('--exact', action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help='the tutorial\'s step; --no-exact: the opt-in '
+                             'fast step (sparse products on the sparse '
+                             'pixels, a float32 sigmoid: the last bits '
+                             'differ)')
     parser.add_argument('--probe', action='store_true',
                         help='do not train: fit the tutorial\'s logistic '
                              'regression on raw pixels and on the code of '
@@ -640,7 +702,7 @@ def main(argv=None):
                 dataset=args.dataset, batch_size=args.batch_size,
                 output_folder=args.output_folder, n_hidden=args.n_hidden,
                 corruption_levels=args.corruption_levels, seed=args.seed,
-                filters_every=args.filters_every)
+                filters_every=args.filters_every, exact=args.exact)
     run_script(parser, work)
 
 if __name__ == '__main__':

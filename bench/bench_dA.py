@@ -50,10 +50,14 @@ EPOCH_BATCHES = 2500
 IMPLS = {
     'theano': ('theano', '', "this project's step on Theano 1.0.5 "
                '(fast_ops, the BLAS it links)'),
+    'theano-inexact': ('theano', '', "the opt-in fast step on Theano "
+                       '(build_train_function(..., exact=False))'),
     'tutorial': ('theano', '', "the tutorial's graph as Theano compiles it "
                  'by default, same BLAS'),
     'pytensor': ('pytensor', '', "this project's step on PyTensor (its C "
                  'back end, fast_ops, the same BLAS wheel)'),
+    'pytensor-inexact': ('pytensor', '', 'the opt-in fast step on '
+                         'PyTensor (its C back end)'),
     'pytensor-numba': ('pytensor', 'mode=NUMBA', "the project's graph in "
                        "PyTensor's default Numba mode"),
     'pytensor-jax': ('pytensor', 'mode=JAX', "the project's graph in "
@@ -66,8 +70,9 @@ IMPLS = {
                    'CUDA back end'),
     'torch-cuda': ('theano', '', 'hand-written PyTorch on CUDA'),
 }
-DEFAULT_IMPLS = ('theano', 'tutorial', 'pytensor', 'pytensor-numba', 'numpy',
-                 'torch', 'tutorial-fallback')
+DEFAULT_IMPLS = ('theano', 'theano-inexact', 'tutorial', 'pytensor',
+                 'pytensor-inexact', 'pytensor-numba', 'numpy', 'torch',
+                 'tutorial-fallback')
 GPU_IMPLS = ('theano-gpu', 'torch-cuda')
 
 
@@ -85,8 +90,9 @@ def load_train_x(dataset, floatX):
 
 
 def engine_step(args, x):
-    """The project's own compiled training function, or, for the
-    ``tutorial`` rows, the same graph compiled without ``fast_ops``."""
+    """The project's own compiled training function; for the
+    ``tutorial`` rows, the same graph compiled without ``fast_ops``; for
+    the ``-inexact`` rows, the opt-in fast step."""
     import numpy
     from da_tutorial import engine
     import dA
@@ -95,7 +101,8 @@ def engine_step(args, x):
     _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
         batch_size=args.batch_size, n_hidden=args.n_hidden,
-        fast=not args.impl.startswith('tutorial'))
+        fast=not args.impl.startswith('tutorial'),
+        exact=not args.impl.endswith('-inexact'))
     # called as train_epochs calls it: with 0-d int64 arrays
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     return lambda i: train_da(indices[i])

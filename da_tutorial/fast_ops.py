@@ -381,6 +381,12 @@ def _length_one_now(var, axis, shape_of, seen):
         return _length_one(node.inputs[0], axis, shape_of, seen)
     if isinstance(op, Dot) and var.ndim == 2:
         return _length_one(node.inputs[axis], axis, shape_of, seen)
+    axes_from = getattr(op, 'axes_from', None)
+    if axes_from is not None:
+        # an Op that says where its result's axes come from
+        # (``sparse_ops``): (input, axis) for each axis
+        source, source_axis = axes_from[axis]
+        return _length_one(node.inputs[source], source_axis, shape_of, seen)
     if type(op).__name__.lower().startswith('mrg') and len(node.inputs) == 2:
         # the MRG draw (rstate, size): its size, here often the shape of a
         # one-row minibatch
@@ -511,3 +517,21 @@ def fast_mode():
     # weight update) as an elementwise product, measured 10 times slower
     # here than its ger kernel, which it uses without this rewrite
     return mode.including(FAST_TAG).excluding('local_dot_to_mul')
+
+
+def compiles_to_c(mode=None):
+    """True where ``mode`` (None: the engine's default) runs Ops' C code
+    (not Python only, not Numba or JAX).
+
+    :type mode: the engine's Mode or None
+    :param mode: a compile mode, as ``fast_mode`` returns
+    """
+    if ENGINE == 'theano':
+        from theano.compile import get_default_mode
+    else:
+        from pytensor.compile.mode import get_default_mode
+    linker = (get_default_mode() if mode is None else mode).linker
+    return bool(theano.config.cxx) and \
+        type(linker).__name__ in ('CLinker', 'OpWiseCLinker', 'VM_Linker',
+                                  'VMLinker') and \
+        getattr(linker, 'c_thunks', True) is not False
