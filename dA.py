@@ -267,7 +267,11 @@ class dA(object):
                       (sparse products where the input is sparse, a float32
                       sigmoid, the gradient by hand): faster on a CPU, the
                       last bits differ.  Float32 CPU graphs only; elsewhere
-                      the exact step is built.
+                      the exact step is built.  The kernels are C code: on
+                      PyTensor, compile with its C back end
+                      (``mode=da_tutorial.fast_ops.fast_mode()``, as the
+                      project's scripts do), not its default Numba mode,
+                      where they run as NumPy.
 
         :returns: (cost, updates): the minibatch's mean cross-entropy and
                   the SGD updates of ``self.params``
