@@ -184,3 +184,22 @@ def test_sda_pretraining_fast_at_batch_one():
     # no one-row product left to gemm that the exact step gives gemv or ger
     assert level3[False] <= level3[True]
     numpy.testing.assert_allclose(costs[False], costs[True], rtol=1e-5)
+
+
+def test_float64_keeps_the_exact_step():
+    """The kernels are float32: in a float64 graph ``exact=False`` builds
+    the tutorial's step, and trains."""
+    x = T.matrix('x', dtype='float64')
+    da = dA_module.dA(numpy_rng=numpy.random.RandomState(1), input=x,
+                      n_visible=784, n_hidden=20,
+                      W=theano.shared(numpy.zeros((784, 20))),
+                      bhid=theano.shared(numpy.zeros(20)),
+                      bvis=theano.shared(numpy.zeros(784)))
+    cost, updates = da.get_cost_updates(0.3, 0.1, exact=False)
+    step = theano.function([x], cost, updates=updates)
+    assert not any(isinstance(n.op, (sparse_ops.SparseDot,
+                                     sparse_ops.SparseRankUpdate))
+                   for n in step.maker.fgraph.toposort())
+    data = sparse_digits(5).astype('float64')
+    # W = 0: every reconstruction is 0.5, each row costs 784 log 2
+    assert abs(step(data) - 784 * numpy.log(2)) < 1e-9
