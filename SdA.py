@@ -631,12 +631,15 @@ def main(argv=None):
     parser.add_argument('--output-folder', default='SdA_plots',
                         help="where the run's record, metrics.json, goes "
                              '(default SdA_plots)')
-    parser.add_argument('--exact', action=argparse.BooleanOptionalAction,
+    # (a pair of options, not BooleanOptionalAction: Python 3.8 has none)
+    parser.add_argument('--exact', dest='exact', action='store_true',
                         default=True,
-                        help="the tutorial's pretraining step (default); "
-                             '--no-exact: the opt-in fast step (sparse '
-                             'products on the sparse pixels, a float32 '
-                             'sigmoid: the last bits differ)')
+                        help="the tutorial's pretraining step (default)")
+    parser.add_argument('--no-exact', dest='exact', action='store_false',
+                        default=argparse.SUPPRESS,
+                        help='pretrain with the opt-in fast step: products '
+                             'on the nonzero pixels only, a float32 sigmoid '
+                             '(the last bits differ)')
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,

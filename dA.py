@@ -281,7 +281,7 @@ class dA(object):
                           low_open=True)
 
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
-        if not exact and sparse_ops.applies(tilde_x, *self.params):
+        if not exact and sparse_ops.applies(self.x, tilde_x, *self.params):
             return self.get_fast_cost_updates(tilde_x, learning_rate)
         y = self.get_hidden_values(tilde_x)
         z = self.get_reconstructed_input(y)
@@ -687,11 +687,13 @@ def main(argv=None):
     parser.add_argument('--corruption-levels', type=float, nargs='+',
                         default=[0., 0.3], metavar='LEVEL',
                         help='one model per level, each in [0, 1]')
-    parser.add_argument('--exact', action=argparse.BooleanOptionalAction,
-                        default=True,
-                        help='the tutorial\'s step; --no-exact: the opt-in '
-                             'fast step (sparse products on the sparse '
-                             'pixels, a float32 sigmoid: the last bits '
+    # (a pair of options, not BooleanOptionalAction: Python 3.8 has none)
+    parser.add_argument('--exact', dest='exact', action='store_true',
+                        default=True, help='the tutorial\'s step')
+    parser.add_argument('--no-exact', dest='exact', action='store_false',
+                        default=argparse.SUPPRESS,
+                        help='the opt-in fast step: products on the nonzero '
+                             'pixels only, a float32 sigmoid (the last bits '
                              'differ)')
     parser.add_argument('--probe', action='store_true',
                         help='do not train: fit the tutorial\'s logistic '

@@ -68,10 +68,10 @@ else:
     # (its get_scalar_constant_value refuses a constant made a matrix)
     _scalar_constant = T.get_underlying_scalar_constant_value
 
-    def node_rewriter(ops):
+    def node_rewriter(ops, **options):
         """PyTensor's node_rewriter, for rewrites written as Theano's:
         ``rewrite(node)``."""
-        return lambda rewrite: _node_rewriter(ops)(
+        return lambda rewrite: _node_rewriter(ops, **options)(
             lambda fgraph, node: rewrite(node))
 
 

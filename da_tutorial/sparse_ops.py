@@ -29,22 +29,29 @@ from .rng_mrg import source_hash
 
 if ENGINE == 'theano':
     from theano.tensor.blas import ldflags
-    from theano.tensor.blas_headers import blas_header_text
+    from theano.tensor.blas_headers import blas_header_text, \
+        blas_header_version
 else:
-    from pytensor.tensor.blas._core import ldflags
-    from pytensor.tensor.blas.c_code.blas_headers import blas_header_text
+    from pytensor.tensor.blas import ldflags
+    try:           # PyTensor 3.3 and later: blas is a package
+        from pytensor.tensor.blas.c_code.blas_headers import \
+            blas_header_text, blas_header_version
+    except ImportError:
+        from pytensor.tensor.blas_headers import blas_header_text, \
+            blas_header_version
 
 
 def applies(*variables):
     """True where this module's kernels can run the step: float32 graphs
-    compiled for the CPU's C code (not a GPU, not PyTensor's Numba or JAX
-    modes, which ``dA.build_train_function`` checks).
+    compiled for the CPU's C code, with a BLAS (not a GPU; PyTensor's Numba
+    and JAX modes are ``dA.build_train_function``'s to check).
 
     :type variables: theano variables
     :param variables: the step's inputs and parameters
     """
     from .engine import DEVICE
-    return DEVICE.startswith('cpu') and \
+    # (the engines' fallback without a BLAS has no ger)
+    return DEVICE.startswith('cpu') and bool(ldflags()) and \
         all(v.dtype == 'float32' for v in variables)
 
 
@@ -251,7 +258,8 @@ class _BlasKernel(_OpBase):
                 for i, v in enumerate(inputs)]
 
     def c_code_cache_version(self):
-        return (1, source_hash(_SPARSE_C + self.C_CODE))
+        return (1, blas_header_version(),
+                source_hash(_SPARSE_C + self.C_CODE))
 
 
 def _as(var, ndim, name):
@@ -288,7 +296,7 @@ if (PyArray_DIMS(wc)[0] != V) {
     Py_DECREF(xc); Py_DECREF(wc); %(fail)s
 }
 if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != B
-    || PyArray_DIMS(%(out)s)[1] != H) {
+    || PyArray_DIMS(%(out)s)[1] != H || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
     npy_intp dims[2] = {B, H};
     Py_XDECREF(%(out)s);
     %(out)s = (PyArrayObject*)PyArray_ZEROS(2, dims, NPY_FLOAT32, 0);
@@ -434,7 +442,7 @@ Py_DECREF(xc); Py_DECREF(dc);
                                   inplace=int(self.inplace))
 
 
-@node_rewriter([SparseRankUpdate])
+@node_rewriter([SparseRankUpdate], inplace=True)
 def local_sparse_update_inplace(node):
     """``SparseRankUpdate()`` -> its in-place version, where the engine's
     destroy handler allows it (as for its own gemm)."""
@@ -471,7 +479,8 @@ class FastSigmoid(_BlasKernel):
 PyArrayObject* ac = sp_contiguous(%(a)s, 2, "FastSigmoid a");
 if (ac == NULL) { %(fail)s }
 if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != PyArray_DIMS(ac)[0]
-    || PyArray_DIMS(%(out)s)[1] != PyArray_DIMS(ac)[1]) {
+    || PyArray_DIMS(%(out)s)[1] != PyArray_DIMS(ac)[1]
+    || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
     Py_XDECREF(%(out)s);
     %(out)s = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS(ac),
                                             NPY_FLOAT32, 0);

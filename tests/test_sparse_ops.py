@@ -203,3 +203,17 @@ def test_float64_keeps_the_exact_step():
     data = sparse_digits(5).astype('float64')
     # W = 0: every reconstruction is 0.5, each row costs 784 log 2
     assert abs(step(data) - 784 * numpy.log(2)) < 1e-9
+
+
+@pytest.mark.parametrize('argv, exact', [([], True), (['--no-exact'], False),
+                                         (['--no-exact', '--exact'], True)])
+def test_command_lines_take_no_exact(monkeypatch, argv, exact):
+    """``python dA.py --no-exact`` and ``SdA.py --no-exact`` ask for the
+    fast step; the default is the tutorial's (no training run here)."""
+    import SdA as SdA_module
+    for module in (dA_module, SdA_module):
+        seen = []
+        monkeypatch.setattr(module, 'run_script', lambda parser, work:
+                            seen.append(parser.parse_args(argv).exact))
+        module.main(argv)
+        assert seen == [exact]
