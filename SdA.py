@@ -251,15 +251,18 @@ class SdA(object):
         # where each layer's input minibatches come from
         givens = {self.x: minibatch(train_set_x, index, batch_size)}
         pretrain_fns = []
+        # one compile mode for all the functions; the fast step only where
+        # it compiles to C code
+        mode = fast_mode()
+        exact = exact or not compiles_to_c(mode)
         for i, dA_layer in enumerate(self.dA_layers):
             cost, updates = dA_layer.get_cost_updates(
-                corruption_level, learning_rate,
-                exact=exact or not compiles_to_c(fast_mode()))
+                corruption_level, learning_rate, exact=exact)
             if cache_inputs and i > 0:
                 # the layer below's output, as its own function computes
                 # it from its inputs, kept for all examples
                 below = theano.function([index], dA_layer.x, givens=givens,
-                                        mode=fast_mode())
+                                        mode=mode)
                 cache = theano.shared(numpy.zeros(
                     (0, dA_layer.n_visible), dtype=dA_layer.x.dtype),
                     name='inputs of layer %d' % i)
@@ -274,7 +277,7 @@ class SdA(object):
                 outputs=cost,
                 updates=updates,
                 givens=givens,
-                mode=fast_mode()
+                mode=mode
             )
             if cache_inputs and i > 0:
                 fn = FillsFirst(fn, below, cache, n_batches, i,
