@@ -263,11 +263,12 @@ class dA(object):
         :type exact: bool
         :param exact: True (the tutorial's): the gradient is ``T.grad`` of
                       the cost, as the tutorial computes it.  False: the
-                      same step written out with ``da_tutorial.sparse_ops``
+                      same step in one C kernel, ``da_tutorial.sparse_ops``
                       (sparse products where the input is sparse, a float32
-                      sigmoid, the gradient by hand): faster on a CPU, the
-                      last bits differ.  Float32 CPU graphs only; elsewhere
-                      the exact step is built.  The kernels are C code: on
+                      sigmoid, the gradient by hand, on the BLAS's number of
+                      threads): faster on a CPU, the last bits differ.
+                      Float32 CPU graphs only; elsewhere the exact step is
+                      built.  The kernels are C code: on
                       PyTensor, compile with its C back end
                       (``mode=da_tutorial.fast_ops.fast_mode()``, as the
                       project's scripts do), not its default Numba mode,
@@ -309,13 +310,14 @@ class dA(object):
 
     def get_fast_cost_updates(self, tilde_x, learning_rate):
         """The step of ``get_cost_updates(..., exact=False)``: the
-        tutorial's cost and its gradient, written out.
+        tutorial's cost and its SGD updates, computed together by
+        ``da_tutorial.sparse_ops.FastStep``.
 
-        With ``a = tilde_x W + b``, ``y = sigmoid(a)``,
-        ``z = sigmoid(y W' + b')`` and the mean cross-entropy over the B
-        rows, the gradient at the reconstruction's pre-activation is
-        ``dz = (z - x) / B``, at the hidden one ``dy = dz W * y (1 - y)``,
-        and W's is ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
+        With ``y = sigmoid(tilde_x W + b)``, ``z = sigmoid(y W' + b')`` and
+        the mean cross-entropy over the B rows, the gradient at the
+        reconstruction's pre-activation is ``dz = (z - x) / B``, at the
+        hidden one ``dy = dz W * y (1 - y)``, and W's is
+        ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
 
         :type tilde_x: theano variable
         :param tilde_x: the corrupted minibatch
@@ -323,23 +325,10 @@ class dA(object):
         :type learning_rate: float or symbolic scalar
         :param learning_rate: SGD step size, > 0
         """
-        lr = T.cast(learning_rate, 'float32')
-        y = sparse_ops.FastSigmoid()(
-            sparse_ops.SparseDot()(tilde_x, self.W) + self.b)
-        a_z = T.dot(y, self.W_prime) + self.b_prime
-        z = sparse_ops.FastSigmoid()(a_z)
-        cost = T.mean(fast_ops.CrossEntropyRows()(self.x, a_z))
-        dz = (z - self.x) / T.cast(self.x.shape[0], 'float32')
-        dy = T.dot(dz, self.W) * y * (1 - y)
-        # the decoder's part by the engine's gemm, in place; the encoder's
-        # only on the rows of the pixels the minibatch has (adding both in
-        # one pass of this module's kernel measured slower than gemm)
-        W = sparse_ops.SparseRankUpdate()(
-            self.W - lr * T.dot(dz.T, y), tilde_x, dy, -lr)
-        updates = [(self.W, W),
-                   (self.b, self.b - lr * dy.sum(axis=0)),
-                   (self.b_prime, self.b_prime - lr * dz.sum(axis=0))]
-        return cost, updates
+        rows, W, b, b_prime = sparse_ops.FastStep()(
+            self.x, tilde_x, self.W, self.b, self.b_prime, learning_rate)
+        updates = [(self.W, W), (self.b, b), (self.b_prime, b_prime)]
+        return T.mean(rows), updates
 
     def save(self, path):
         """Write W, b, b_prime and the shapes to an ``.npz`` file (no

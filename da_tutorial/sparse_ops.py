@@ -1,25 +1,30 @@
-"""The kernels of the opt-in fast dA step (``exact=False``): the same
-model and the same noise, its last bits summed another way.
+"""The opt-in fast dA step (``exact=False``): the same model and the same
+noise, its last bits summed another way.
 
-``dA.get_cost_updates(..., exact=False)`` builds its step from these
-instead of ``T.grad`` of the tutorial's cost:
+``dA.get_cost_updates(..., exact=False)`` builds its step from one Op,
+``FastStep``, instead of ``T.grad`` of the tutorial's cost.  It computes
+the whole step in C:
 
-* ``SparseDot`` computes ``x W``.  Where ``x`` is sparse (an MNIST row
-  is about 81 % zeros, more once corrupted), it adds only the rows of ``W``
-  that a nonzero pixel picks, 64 columns at a time, so that the block of
-  ``W`` stays in the cache for the whole minibatch.
-* ``SparseRankUpdate`` adds ``alpha x^T d`` to ``W`` in place.  Where
-  ``x`` is sparse, it reads and writes only the rows of the pixels that are
-  nonzero somewhere in the minibatch.
-* ``FastSigmoid`` computes ``sigmoid(a)`` with a float32 exponential
-  the compiler vectorises (within 3 ulp), instead of the engine's
-  double-precision ``exp`` per element.
+* the encoder ``y = sigmoid(x~ W + b)`` adds only the rows of ``W`` that a
+  nonzero pixel picks where ``x~`` is sparse (an MNIST row is about 81 %
+  zeros, more once corrupted).  Sparse or not is decided per minibatch: a
+  third or more nonzero (dense data, an SdA's upper layers) takes the dense
+  kernel;
+* the decoder, the cross-entropy and the gradient, written out:
+  ``dz = (z - x) / B``, ``dy = dz W * y (1 - y)``, and W's update
+  ``-lr (dz^T y + x~^T dy)`` in one pass over W, its second term on the
+  rows of the minibatch that have a nonzero pixel there;
+* a float32 sigmoid the compiler vectorises (within 3 ulp).
 
-Sparse or not is decided per minibatch: at or above a third of nonzero
-entries (a layer's sigmoid output, dense data), both products call the
-engine's BLAS (gemm, or gemv and ger for one row) as the exact step does.
-The kernels are float32, for the CPU's C back end; ``applies`` says when.
+Its threads (OpenMP) split the hidden units for the encoder and ``dy``, and
+the pixels for the decoder and W's update.  Every sum runs in the same order
+whatever their number: one thread and two give the same bits.  They are as
+many as the BLAS uses (OpenBLAS: ``OPENBLAS_NUM_THREADS``; else
+``OMP_NUM_THREADS``, else one per core).  The kernels are float32, for the
+CPU's C back end; ``applies`` says when.
 """
+import functools
+
 import numpy
 
 from .engine import ENGINE, T
@@ -28,478 +33,760 @@ from .fast_ops import (_OpBase, Apply, _XENT_C, grad_not_implemented,
 from .rng_mrg import source_hash
 
 if ENGINE == 'theano':
+    from theano.gof.cmodule import GCC_compiler
     from theano.tensor.blas import ldflags
-    from theano.tensor.blas_headers import blas_header_text, \
-        blas_header_version
 else:
+    from pytensor.link.c.cmodule import GCC_compiler
     from pytensor.tensor.blas import ldflags
-    try:           # PyTensor 3.3 and later: blas is a package
-        from pytensor.tensor.blas.c_code.blas_headers import \
-            blas_header_text, blas_header_version
-    except ImportError:
-        from pytensor.tensor.blas_headers import blas_header_text, \
-            blas_header_version
 
 
 def applies(*variables):
-    """True where this module's kernels can run the step: float32 graphs
-    compiled for the CPU's C code, with a BLAS (not a GPU; PyTensor's Numba
-    and JAX modes are ``dA.build_train_function``'s to check).
+    """True where ``FastStep`` can run the step: float32 graphs compiled
+    for the CPU's C code (not a GPU; PyTensor's Numba and JAX modes are
+    ``dA.build_train_function``'s to check).
 
     :type variables: theano variables
     :param variables: the step's inputs and parameters
     """
     from .engine import DEVICE
-    # (the engines' fallback without a BLAS has no ger)
-    return DEVICE.startswith('cpu') and bool(ldflags()) and \
+    return DEVICE.startswith('cpu') and \
         all(v.dtype == 'float32' for v in variables)
 
 
-_SPARSE_C = _XENT_C + r"""
-/* 8 floats, loaded from any float address */
-typedef float sp_v8 __attribute__((vector_size(32), aligned(4)));
+@functools.lru_cache(maxsize=None)
+def _openmp_flags():
+    """``['-fopenmp']`` where the engine's compiler takes it (else the step
+    runs on one thread)."""
+    return ['-fopenmp'] if GCC_compiler.try_flags(['-fopenmp']) else []
 
-/* The nonzeros of x (B x V, C order) by row (by_row) or by column, as
-   lists: for list r, idx[start[r] .. start[r+1]) and val[...]; `which[r]`
-   is the row or column the list belongs to (empty ones are left out).
-   Returns the number of lists, or -1 when x is not sparse: a third or more
-   of it nonzero, where gemm is faster.  Written without branches on the
-   values (which a branch predictor cannot guess); tmp_idx, tmp_val: room
-   for B * V + 1 entries each, count: for V + B + 1. */
-static int sp_lists(int B, int V, const float* x, int by_row, int* start,
-                    int* idx, float* val, int* which, int* tmp_idx,
-                    float* tmp_val, int* count) {
-    npy_intp m = 0, total = (npy_intp)B * V;
-    int lists = 0;
-    int* ri = by_row ? idx : tmp_idx;
-    float* rv = by_row ? val : tmp_val;
-    int* row_start = count + V;
+
+_STEP_C = _XENT_C + r"""
+#ifdef _OPENMP
+#include <omp.h>
+#else
+#define omp_get_thread_num() 0
+#define omp_get_num_threads() 1
+#define omp_get_max_threads() 1
+#endif
+
+/* The BLAS's thread count, where it is OpenBLAS (else 0) */
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+/* Keeps a loaded vector in a register: without it, the compiler reloads
+   it from memory for each multiply-add, and the kernels wait on loads. */
+#if defined(__x86_64__) || defined(__i386__)
+#define DA_PIN(v) __asm__("" : "+x"(v))
+#else
+#define DA_PIN(v)
+#endif
+
+typedef float dv8 __attribute__((vector_size(32), aligned(4)));
+#define DV_SPLAT(t) ((dv8){(t), (t), (t), (t), (t), (t), (t), (t)})
+#define DA_INLINE static inline __attribute__((always_inline))
+
+/* out[r, 0:8*NV) = sum_k a[r, k] M[k, 0:8*NV), r < NR (rows of out
+   ldo apart, of a lda apart, of M ldm apart) */
+DA_INLINE void da_mk_rows(int NR, int NV, int K, const float* a, int lda,
+                          const float* M, int ldm, float* out, int ldo) {
+    dv8 acc[4][3];
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NV; q++)
+            acc[r][q] = DV_SPLAT(0.0f);
+    for (int k = 0; k < K; k++) {
+        const dv8* m = (const dv8*)(M + (npy_intp)k * ldm);
+        dv8 mv[3];
+        for (int q = 0; q < NV; q++) {
+            mv[q] = m[q];
+            DA_PIN(mv[q]);
+        }
+        for (int r = 0; r < NR; r++) {
+            dv8 av = DV_SPLAT(a[(npy_intp)r * lda + k]);
+            DA_PIN(av);
+            for (int q = 0; q < NV; q++)
+                acc[r][q] += av * mv[q];
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NV; q++)
+            *(dv8*)(out + (npy_intp)r * ldo + 8 * q) = acc[r][q];
+}
+
+/* out[:, c0:c1) = a M[:, c0:c1), a: B x K dense (rows lda apart),
+   M: K x ldm, out: rows ldo apart.  c0 a multiple of 8; c1 - c0 not, only
+   where c1 is the last column: that block is computed ending at c1. */
+__attribute__((noinline))
+static void da_rows_dense(int B, int K, const float* a, int lda,
+                          const float* M, int ldm, int c0, int c1,
+                          float* out, int ldo) {
+    float tmp[4 * 8];
+    int c = c0;
+    for (; c + 24 <= c1; c += 24) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_rows(4, 3, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                       out + (npy_intp)r * ldo + c, ldo);
+        for (; r < B; r++)
+            da_mk_rows(1, 3, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                       out + (npy_intp)r * ldo + c, ldo);
+    }
+    for (; c + 8 <= c1; c += 8) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_rows(4, 1, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                       out + (npy_intp)r * ldo + c, ldo);
+        for (; r < B; r++)
+            da_mk_rows(1, 1, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                       out + (npy_intp)r * ldo + c, ldo);
+    }
+    if (c == c1)
+        return;
+    /* the last, partial block */
+    int last = c1 - 8;
+    for (int r = 0; r < B; r++) {
+        float* o = out + (npy_intp)r * ldo;
+        if (last < 0) {
+            for (int j = c; j < c1; j++) {
+                float s = 0.0f;
+                for (int k = 0; k < K; k++)
+                    s += a[(npy_intp)r * lda + k] * M[(npy_intp)k * ldm + j];
+                o[j] = s;
+            }
+        } else {
+            da_mk_rows(1, 1, K, a + (npy_intp)r * lda, lda, M + last, ldm,
+                       tmp, 8);
+            for (int j = c; j < c1; j++)
+                o[j] = tmp[j - last];
+        }
+    }
+}
+
+/* out[:, c0:c1) = x M[:, c0:c1), x (B rows) sparse: row e's entries
+   are idx/val[start[e] .. start[e+1]).  c0, c1 as da_rows_dense's. */
+__attribute__((noinline))
+static void da_rows_sparse(int B, const int* start, const int* idx,
+                           const float* val, const float* M, int ldm,
+                           int c0, int c1, float* out, int ldo) {
+    int c = c0;
+    for (; c + 32 <= c1; c += 32)
+        for (int r = 0; r < B; r++) {
+            /* two sets of sums (even and odd entries), so that eight
+               multiply-adds are in flight */
+            dv8 a0 = DV_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            dv8 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int k = start[r], k1 = start[r + 1];
+            for (; k + 2 <= k1; k += 2) {
+                const dv8* m = (const dv8*)(M + (npy_intp)idx[k] * ldm + c);
+                const dv8* n = (const dv8*)(M + (npy_intp)idx[k + 1] * ldm
+                                            + c);
+                dv8 v = DV_SPLAT(val[k]), u = DV_SPLAT(val[k + 1]);
+                a0 += v * m[0]; a1 += v * m[1]; a2 += v * m[2];
+                a3 += v * m[3];
+                b0 += u * n[0]; b1 += u * n[1]; b2 += u * n[2];
+                b3 += u * n[3];
+            }
+            if (k < k1) {
+                const dv8* m = (const dv8*)(M + (npy_intp)idx[k] * ldm + c);
+                dv8 v = DV_SPLAT(val[k]);
+                a0 += v * m[0]; a1 += v * m[1]; a2 += v * m[2];
+                a3 += v * m[3];
+            }
+            dv8* o = (dv8*)(out + (npy_intp)r * ldo + c);
+            o[0] = a0 + b0; o[1] = a1 + b1; o[2] = a2 + b2; o[3] = a3 + b3;
+        }
+    for (; c + 8 <= c1; c += 8)
+        for (int r = 0; r < B; r++) {
+            dv8 a0 = DV_SPLAT(0.0f);
+            for (int k = start[r]; k < start[r + 1]; k++)
+                a0 += DV_SPLAT(val[k])
+                      * *(const dv8*)(M + (npy_intp)idx[k] * ldm + c);
+            *(dv8*)(out + (npy_intp)r * ldo + c) = a0;
+        }
+    if (c == c1)
+        return;
+    int last = c1 - 8;
+    for (int r = 0; r < B; r++) {
+        float* o = out + (npy_intp)r * ldo;
+        if (last < 0) {
+            for (int j = c; j < c1; j++) {
+                float s = 0.0f;
+                for (int k = start[r]; k < start[r + 1]; k++)
+                    s += val[k] * M[(npy_intp)idx[k] * ldm + j];
+                o[j] = s;
+            }
+        } else {
+            dv8 a0 = DV_SPLAT(0.0f);
+            for (int k = start[r]; k < start[r + 1]; k++)
+                a0 += DV_SPLAT(val[k])
+                      * *(const dv8*)(M + (npy_intp)idx[k] * ldm + last);
+            for (int j = c; j < c1; j++)
+                o[j] = a0[j - last];
+        }
+    }
+}
+
+/* hsum of 8 lanes */
+DA_INLINE float da_hsum(dv8 v) {
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/* out[r, q] = sum_{j < n} Y[r, j] W[q, j], r < NR, q < NQ */
+DA_INLINE void da_mk_dots(int NR, int NQ, int n, const float* Y, int ldy,
+                          const float* W, int ldw, float* out, int ldo) {
+    dv8 acc[4][3];
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NQ; q++)
+            acc[r][q] = DV_SPLAT(0.0f);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        dv8 w[3];
+        for (int q = 0; q < NQ; q++) {
+            w[q] = *(const dv8*)(W + (npy_intp)q * ldw + j);
+            DA_PIN(w[q]);
+        }
+        for (int r = 0; r < NR; r++) {
+            dv8 y = *(const dv8*)(Y + (npy_intp)r * ldy + j);
+            DA_PIN(y);
+            for (int q = 0; q < NQ; q++)
+                acc[r][q] += y * w[q];
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NQ; q++) {
+            float s = da_hsum(acc[r][q]);
+            for (int jj = j; jj < n; jj++)
+                s += Y[(npy_intp)r * ldy + jj] * W[(npy_intp)q * ldw + jj];
+            out[(npy_intp)r * ldo + q] = s;
+        }
+}
+
+/* out (B x V, rows ldo apart) = Y W^T over n columns: Y B x n (rows ldy
+   apart), W V x n (rows ldw apart) */
+__attribute__((noinline))
+static void da_dots(int B, int V, int n, const float* Y, int ldy,
+                    const float* W, int ldw, float* out, int ldo) {
+    int v = 0;
+    for (; v + 3 <= V; v += 3) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_dots(4, 3, n, Y + (npy_intp)r * ldy, ldy,
+                       W + (npy_intp)v * ldw, ldw,
+                       out + (npy_intp)r * ldo + v, ldo);
+        for (; r < B; r++)
+            da_mk_dots(1, 3, n, Y + (npy_intp)r * ldy, ldy,
+                       W + (npy_intp)v * ldw, ldw,
+                       out + (npy_intp)r * ldo + v, ldo);
+    }
+    for (; v < V; v++) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_dots(4, 1, n, Y + (npy_intp)r * ldy, ldy,
+                       W + (npy_intp)v * ldw, ldw,
+                       out + (npy_intp)r * ldo + v, ldo);
+        for (; r < B; r++)
+            da_mk_dots(1, 1, n, Y + (npy_intp)r * ldy, ldy,
+                       W + (npy_intp)v * ldw, ldw,
+                       out + (npy_intp)r * ldo + v, ldo);
+    }
+}
+
+/* rows 0 .. NR of W (ldw apart), columns 0 .. 8*NV:
+   W[r, :] += sum_{i < B} P[i, r] Y[i, :] + sum_{i in rows} X[i, r] D[i, :]
+   (P, X: rows ldp apart; Y, D: rows ldy apart); zero: W starts at 0 */
+DA_INLINE void da_mk_update(int NR, int NV, int zero, int B, float* W,
+                            int ldw, const float* P, const float* X,
+                            int ldp, const float* Y, const float* D,
+                            int ldy, const int* rows, int nrows) {
+    dv8 acc[4][3];
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NV; q++)
+            acc[r][q] = zero ? DV_SPLAT(0.0f)
+                             : *(dv8*)(W + (npy_intp)r * ldw + 8 * q);
+    for (int pass = 0; pass < 2; pass++) {
+        const float* A = pass ? X : P;
+        const float* M = pass ? D : Y;
+        int n = pass ? nrows : B;
+        for (int k = 0; k < n; k++) {
+            int i = pass ? rows[k] : k;
+            dv8 m[3];
+            for (int q = 0; q < NV; q++) {
+                m[q] = *(const dv8*)(M + (npy_intp)i * ldy + 8 * q);
+                DA_PIN(m[q]);
+            }
+            for (int r = 0; r < NR; r++) {
+                dv8 p = DV_SPLAT(A[(npy_intp)i * ldp + r]);
+                DA_PIN(p);
+                for (int q = 0; q < NV; q++)
+                    acc[r][q] += p * m[q];
+            }
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < NV; q++)
+            *(dv8*)(W + (npy_intp)r * ldw + 8 * q) = acc[r][q];
+}
+
+/* W (V x H, rows ldw apart) += P^T Y + X^T D: P, X B x V (rows ldp
+   apart), Y, D B x H (rows ldy apart).  The pixels by blocks of four:
+   block k's rows of X with a nonzero are urows[ustart[k] .. ustart[k+1]).
+   V: a multiple of 4, or the last pixels of the image. */
+__attribute__((noinline))
+static void da_update(int B, int V, int H, float* W, int ldw,
+                      const float* P, const float* X, int ldp,
+                      const float* Y, const float* D, int ldy,
+                      const int* ustart, const int* urows) {
+    for (int v = 0; v < V; v += 4) {
+        int NR = V - v < 4 ? V - v : 4;
+        const int* rows = urows + ustart[v / 4];
+        int nrows = ustart[v / 4 + 1] - ustart[v / 4];
+        for (int r = 0; r < NR; r += (NR == 4 ? 4 : 1)) {
+            float* w = W + (npy_intp)(v + r) * ldw;
+            const float* p = P + v + r;
+            const float* x = X + v + r;
+            int c = 0;
+            if (NR == 4) {
+                for (; c + 24 <= H; c += 24)
+                    da_mk_update(4, 3, 0, B, w + c, ldw, p, x, ldp, Y + c,
+                                 D + c, ldy, rows, nrows);
+                for (; c + 8 <= H; c += 8)
+                    da_mk_update(4, 1, 0, B, w + c, ldw, p, x, ldp, Y + c,
+                                 D + c, ldy, rows, nrows);
+            } else {
+                for (; c + 24 <= H; c += 24)
+                    da_mk_update(1, 3, 0, B, w + c, ldw, p, x, ldp, Y + c,
+                                 D + c, ldy, rows, nrows);
+                for (; c + 8 <= H; c += 8)
+                    da_mk_update(1, 1, 0, B, w + c, ldw, p, x, ldp, Y + c,
+                                 D + c, ldy, rows, nrows);
+            }
+            if (c == H)
+                continue;
+            /* the last columns: the increment of the block ending at H */
+            for (int rr = r; rr < r + (NR == 4 ? 4 : 1); rr++) {
+                float* wr = W + (npy_intp)(v + rr) * ldw;
+                if (H < 8) {
+                    for (int j = c; j < H; j++) {
+                        float s = 0.0f;
+                        for (int i = 0; i < B; i++)
+                            s += P[(npy_intp)i * ldp + v + rr]
+                                 * Y[(npy_intp)i * ldy + j];
+                        for (int k = 0; k < nrows; k++)
+                            s += X[(npy_intp)rows[k] * ldp + v + rr]
+                                 * D[(npy_intp)rows[k] * ldy + j];
+                        wr[j] += s;
+                    }
+                } else {
+                    float tmp[8];
+                    da_mk_update(1, 1, 1, B, tmp, 8, P + v + rr, X + v + rr,
+                                 ldp, Y + H - 8, D + H - 8, ldy, rows, nrows);
+                    for (int j = c; j < H; j++)
+                        wr[j] += tmp[j - (H - 8)];
+                }
+            }
+        }
+    }
+}
+
+/* sigmoid, as sp_sigmoid */
+DA_INLINE float da_sigmoid(float v) {
+    float t = xe_exp_neg(v < 0 ? v : -v);
+    float s = 1.0f / (1.0f + t);
+    return v >= 0 ? s : t * s;
+}
+
+/* x's nonzeros (B x V), for the encoder by row: row e's are
+   ridx/rval[rstart[e] .. rstart[e+1]) (the pixels, the values); for the
+   update by blocks of four pixels: block k's rows with a nonzero are
+   urows[ustart[k] .. ustart[k+1]).  Returns 1 where x is sparse (under a
+   third nonzero), else 0 (the row lists are then not to be used).
+   Branch-free on the values. */
+static int da_lists(int B, int V, const float* x, int* rstart, int* ridx,
+                    float* rval, int* ustart, int* urows) {
+    npy_intp m = 0;
     for (int e = 0; e < B; e++) {
         const float* xe = x + (npy_intp)e * V;
-        npy_intp m0 = m;
-        row_start[e] = (int)m0;
+        rstart[e] = (int)m;
         for (int i = 0; i < V; i++) {
-            ri[m] = i;
-            rv[m] = xe[i];
+            ridx[m] = i;
+            rval[m] = xe[i];
             m += xe[i] != 0.0f;
         }
-        if (by_row && m > m0) {
-            start[lists] = (int)m0;
-            which[lists++] = e;
+    }
+    rstart[B] = (int)m;
+    npy_intp u = 0;
+    for (int k = 0; k < (V + 3) / 4; k++) {
+        ustart[k] = (int)u;
+        int w = V - 4 * k < 4 ? V - 4 * k : 4;
+        for (int e = 0; e < B; e++) {
+            const float* xe = x + (npy_intp)e * V + 4 * k;
+            int any = 0;
+            for (int j = 0; j < w; j++)
+                any |= xe[j] != 0.0f;
+            urows[u] = e;
+            u += any;
         }
     }
-    row_start[B] = (int)m;
-    if (3 * m >= total)
-        return -1;
-    if (!by_row) {
-        /* the same entries by column: count, place, fill (in row order,
-           so each column lists its rows in order) */
-        memset(count, 0, V * sizeof(int));
-        for (npy_intp k = 0; k < m; k++)
-            count[ri[k]]++;
-        npy_intp placed = 0;
-        for (int i = 0; i < V; i++)
-            if (count[i]) {
-                start[lists] = (int)placed;
-                which[lists++] = i;
-                placed += count[i];
-                count[i] = start[lists - 1];
-            }
-        for (int e = 0; e < B; e++)
-            for (npy_intp k = row_start[e]; k < row_start[e + 1]; k++) {
-                idx[count[ri[k]]] = e;
-                val[count[ri[k]]++] = rv[k];
-            }
-    }
-    start[lists] = (int)m;
-    return lists;
+    ustart[(V + 3) / 4] = (int)u;
+    return 3 * m < (npy_intp)B * V;
 }
 
-/* a0..a7 = sum_k val[k] src[idx[k]][j0 .. j0 + 64), k in [k0, k1):
-   eight independent vector sums, so that the multiply-adds overlap */
-#define SP_BLOCK(k0, k1, j0)                                               \
-    sp_v8 a0 = {0}, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,          \
-          a6 = a0, a7 = a0;                                                \
-    for (int k = (k0); k < (k1); k++) {                                    \
-        const sp_v8* s = (const sp_v8*)(src + (npy_intp)idx[k] * H + (j0));\
-        float t = val[k];                                                  \
-        sp_v8 v = {t, t, t, t, t, t, t, t};                                \
-        a0 += v * s[0]; a1 += v * s[1]; a2 += v * s[2]; a3 += v * s[3];    \
-        a4 += v * s[4]; a5 += v * s[5]; a6 += v * s[6]; a7 += v * s[7];    \
-    }
+/* the thread's share [*lo, *hi) of n, cut at multiples of g */
+static void da_share(int n, int g, int t, int nt, int* lo, int* hi) {
+    int blocks = (n + g - 1) / g;
+    *lo = (int)((npy_intp)blocks * t / nt) * g;
+    *hi = (int)((npy_intp)blocks * (t + 1) / nt) * g;
+    if (*lo > n) *lo = n;
+    if (*hi > n) *hi = n;
+}
 
-/* For each list r: out[which[r]] (+)= alpha * sum_k val[k] src[idx[k]],
-   rows of H floats.  By blocks of 64 columns held in registers, so that a
-   block of src stays in the cache across lists and out is written once;
-   the last block ends at H, overlapping the one before. */
-static void sp_combine(int lists, const int* start, const int* idx,
-                       const float* val, const int* which, const float* src,
-                       int H, float alpha, int add, float* out) {
-    int j0 = 0;
-    for (; j0 + 64 <= H; j0 += 64)
-        for (int r = 0; r < lists; r++) {
-            SP_BLOCK(start[r], start[r + 1], j0)
-            sp_v8* o = (sp_v8*)(out + (npy_intp)which[r] * H + j0);
-            if (add) {
-                o[0] += alpha * a0; o[1] += alpha * a1; o[2] += alpha * a2;
-                o[3] += alpha * a3; o[4] += alpha * a4; o[5] += alpha * a5;
-                o[6] += alpha * a6; o[7] += alpha * a7;
-            } else {
-                o[0] = alpha * a0; o[1] = alpha * a1; o[2] = alpha * a2;
-                o[3] = alpha * a3; o[4] = alpha * a4; o[5] = alpha * a5;
-                o[6] = alpha * a6; o[7] = alpha * a7;
-            }
+#define DA_CHUNK 64     /* the cost's partial sums: per row and 64 pixels */
+
+/* floats and ints of da_step's work space */
+static void da_work_size(int B, int V, int H, npy_intp* nf, npy_intp* ni) {
+    int ldh = (H + 15) / 16 * 16, chunks = (V + DA_CHUNK - 1) / DA_CHUNK;
+    *nf = 2 * (npy_intp)B * ldh + 2 * (npy_intp)B * V
+          + (npy_intp)B * chunks + (npy_intp)B * V + 1;
+    *ni = (npy_intp)B * V + 1 + (npy_intp)B * ((V + 3) / 4) + B + 1
+          + (V + 3) / 4 + 1;
+}
+
+/* One SGD step of the tutorial's dA on the minibatch x (B x V), with the
+   corrupted xt: W (V x H), b (H), bp (V) updated in place, rowcost (B) the
+   cross-entropy of each row.  Up to nt threads, which split the hidden
+   units (the encoder and the gradient at them) and the pixels (the
+   decoder and W's update): every sum runs in the same order whatever the
+   number of threads.  work, iwork: da_work_size. */
+static void da_step(int B, int V, int H, const float* x, const float* xt,
+                    float* W, float* b, float* bp, float lr,
+                    float* rowcost, int nt, float* work, int* iwork) {
+    int ldh = (H + 15) / 16 * 16, chunks = (V + DA_CHUNK - 1) / DA_CHUNK;
+    float* Y = work;
+    float* DY = Y + (npy_intp)B * ldh;
+    float* AZ = DY + (npy_intp)B * ldh;
+    float* DZ = AZ + (npy_intp)B * V;
+    float* RC = DZ + (npy_intp)B * V;
+    float* rval = RC + (npy_intp)B * chunks;
+    int* ridx = iwork;
+    int* urows = ridx + (npy_intp)B * V + 1;
+    int* rstart = urows + (npy_intp)B * ((V + 3) / 4);
+    int* ustart = rstart + B + 1;
+    int sparse = da_lists(B, V, xt, rstart, ridx, rval, ustart, urows);
+    float scale = -lr / (float)B;
+    #pragma omp parallel num_threads(nt)
+    {
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        int h0, h1, v0, v1;
+        da_share(H, 16, t, n, &h0, &h1);
+        da_share(V, DA_CHUNK, t, n, &v0, &v1);
+        /* the encoder, on this thread's hidden units */
+        if (h1 > h0) {
+            if (sparse)
+                da_rows_sparse(B, rstart, ridx, rval, W, H, h0, h1, Y, ldh);
+            else
+                da_rows_dense(B, V, xt, V, W, H, h0, h1, Y, ldh);
+            for (int i = 0; i < B; i++)
+                for (int h = h0; h < h1; h++)
+                    Y[(npy_intp)i * ldh + h] =
+                        da_sigmoid(Y[(npy_intp)i * ldh + h] + b[h]);
         }
-    if (j0 == H)
-        return;
-    int from = j0;                      /* the columns still to write */
-    int last = H - 64;
-    for (int r = 0; r < lists; r++) {
-        float* o = out + (npy_intp)which[r] * H;
-        if (last < 0) {                 /* fewer than 64 columns */
-            for (int j = 0; j < H; j++) {
-                float acc = 0.0f;
-                for (int k = start[r]; k < start[r + 1]; k++)
-                    acc += val[k] * src[(npy_intp)idx[k] * H + j];
-                o[j] = (add ? o[j] : 0.0f) + alpha * acc;
+        #pragma omp barrier
+        /* the decoder, the cost and b_prime, on this thread's pixels */
+        if (v1 > v0) {
+            da_dots(B, v1 - v0, H, Y, ldh, W + (npy_intp)v0 * H, H, AZ + v0,
+                    V);
+            for (int i = 0; i < B; i++)
+                for (int v = v0; v < v1; v++) {
+                    npy_intp e = (npy_intp)i * V + v;
+                    AZ[e] += bp[v];
+                    DZ[e] = scale * (da_sigmoid(AZ[e]) - x[e]);
+                }
+            for (int c = v0; c < v1; c += DA_CHUNK) {
+                int w = v1 - c < DA_CHUNK ? v1 - c : DA_CHUNK;
+                float rc[256];
+                for (int i0 = 0; i0 < B; i0 += 256) {
+                    int rows = B - i0 < 256 ? B - i0 : 256;
+                    xent_rows(rows, w, x + (npy_intp)i0 * V + c, V,
+                              AZ + (npy_intp)i0 * V + c, V, rc);
+                    for (int i = 0; i < rows; i++)
+                        RC[(npy_intp)(i0 + i) * chunks + c / DA_CHUNK] = rc[i];
+                }
             }
-            continue;
+            for (int i = 0; i < B; i++)
+                for (int v = v0; v < v1; v++)
+                    bp[v] += DZ[(npy_intp)i * V + v];
         }
-        SP_BLOCK(start[r], start[r + 1], last)
-        sp_v8 res[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-        const float* r64 = (const float*)res;
-        for (int j = from; j < H; j++)
-            o[j] = (add ? o[j] : 0.0f) + alpha * r64[j - last];
+        #pragma omp barrier
+        /* back to the hidden units, and b */
+        if (h1 > h0) {
+            da_rows_dense(B, V, DZ, V, W, H, h0, h1, DY, ldh);
+            for (int i = 0; i < B; i++)
+                for (int h = h0; h < h1; h++) {
+                    float y = Y[(npy_intp)i * ldh + h];
+                    DY[(npy_intp)i * ldh + h] *= y * (1.0f - y);
+                }
+            for (int i = 0; i < B; i++)
+                for (int h = h0; h < h1; h++)
+                    b[h] += DY[(npy_intp)i * ldh + h];
+        }
+        #pragma omp barrier
+        /* W, on this thread's pixels */
+        if (v1 > v0)
+            da_update(B, v1 - v0, H, W + (npy_intp)v0 * H, H, DZ + v0,
+                      xt + v0, V, Y, DY, ldh, ustart + v0 / 4, urows);
+    }
+    for (int i = 0; i < B; i++) {
+        double s = 0.0;
+        for (int c = 0; c < chunks; c++)
+            s += RC[(npy_intp)i * chunks + c];
+        rowcost[i] = (float)s;
     }
 }
-#undef SP_BLOCK
+"""
 
-/* x (B x V) sparse: out (B x H) = alpha x src, src (V x H) (by_row), or
-   out (V x H) += alpha x^T src, src (B x H).  Returns 0, or 1 where x is
-   not sparse (nothing done), or -1 out of memory. */
-static int sp_product(int B, int V, int H, const float* x, const float* src,
-                      float alpha, int by_row, float* out) {
-    npy_intp n = (npy_intp)B * V + 1, lists = (B > V ? B : V) + 1;
-    void* work = malloc(2 * n * (sizeof(int) + sizeof(float))
-                        + (2 * lists + V + B + 1) * sizeof(int));
-    if (work == NULL)
-        return -1;
-    int* idx = (int*)work;
-    float* val = (float*)(idx + n);
-    int* tmp_idx = (int*)(val + n);
-    float* tmp_val = (float*)(tmp_idx + n);
-    int* start = (int*)(tmp_val + n);
-    int* which = start + lists;
-    int* count = which + lists;
-    int found = sp_lists(B, V, x, by_row, start, idx, val, which, tmp_idx,
-                         tmp_val, count);
-    if (found >= 0) {
-        if (by_row)   /* rows of out with no nonzero in x are zeros */
-            memset(out, 0, (npy_intp)B * H * sizeof(float));
-        sp_combine(found, start, idx, val, which, src, H, alpha, !by_row,
-                   out);
+_STEP_C += r"""
+/* the threads of a step: `want`, else as many as the BLAS uses */
+static int da_threads(int want) {
+    if (want > 0)
+        return want;
+    int n = omp_get_max_threads();
+    if (openblas_get_num_threads) {
+        int blas = openblas_get_num_threads();
+        if (blas > 0 && blas < n)
+            n = blas;
     }
-    free(work);
-    return found < 0;
-}
-
-/* out = sigmoid(a), n values */
-static void sp_sigmoid(npy_intp n, const float* a, float* out) {
-    for (npy_intp k = 0; k < n; k++) {        /* vectorised */
-        float v = a[k];
-        float t = xe_exp_neg(v < 0 ? v : -v);   /* exp(-|v|) */
-        float s = 1.0f / (1.0f + t);
-        out[k] = v >= 0 ? s : t * s;
-    }
+    return n > 0 ? n : 1;
 }
 
 /* a C-contiguous float32 array of `nd` dimensions, new reference */
-static PyArrayObject* sp_contiguous(PyArrayObject* a, int nd,
+static PyArrayObject* da_contiguous(PyArrayObject* a, int nd,
                                     const char* what) {
     if (PyArray_NDIM(a) != nd || PyArray_TYPE(a) != NPY_FLOAT32) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a %d-d float32 array",
-                     what, nd);
+        PyErr_Format(PyExc_TypeError, "FastStep: %s must be a %d-d "
+                     "float32 array", what, nd);
         return NULL;
     }
     return PyArray_GETCONTIGUOUS(a);
 }
+
+/* the array an updated parameter is written to: `a` itself (in place), or
+   a copy; new reference in *out */
+static int da_result(PyArrayObject* a, int inplace, PyArrayObject** out) {
+    PyArrayObject* r = a;
+    if (inplace && PyArray_IS_C_CONTIGUOUS(a) && PyArray_ISWRITEABLE(a))
+        Py_INCREF(r);
+    else
+        r = (PyArrayObject*)PyArray_NewCopy(a, NPY_CORDER);
+    Py_XDECREF(*out);
+    *out = r;
+    return r == NULL;
+}
 """
-
-# lets the compiler turn the branch-free selects into vector code
-_VECTORISE = ['-fno-trapping-math']
-
-
-class _BlasKernel(_OpBase):
-    """This module's C code, with the engine's BLAS declarations and link
-    flags as the engine's own BLAS ops have them."""
-    __props__ = ()
-
-    def c_headers(self, **kwargs):
-        return ['<string.h>']
-
-    def c_support_code(self, **kwargs):
-        return blas_header_text() + _SPARSE_C
-
-    def c_libraries(self, **kwargs):
-        return ldflags()
-
-    def c_compile_args(self, **kwargs):
-        return ldflags(libs=False, flags=True) + _VECTORISE
-
-    def c_lib_dirs(self, **kwargs):
-        return ldflags(libs=False, libs_dir=True)
-
-    def c_header_dirs(self, **kwargs):
-        return ldflags(libs=False, include_dir=True)
-
-    def grad(self, inputs, output_grads):
-        # the fast step writes its own gradient
-        return [grad_not_implemented(self, i, v)
-                for i, v in enumerate(inputs)]
-
-    def c_code_cache_version(self):
-        return (1, blas_header_version(),
-                source_hash(_SPARSE_C + self.C_CODE))
 
 
 def _as(var, ndim, name):
     var = T.as_tensor_variable(var)
     if var.ndim != ndim or var.dtype != 'float32':
-        raise TypeError('%s must be a float32 %d-d tensor, got %s %d-d'
-                        % (name, ndim, var.dtype, var.ndim))
+        raise TypeError('FastStep: %s must be a float32 %d-d tensor, got '
+                        '%s %d-d' % (name, ndim, var.dtype, var.ndim))
     return var
 
 
-class SparseDot(_BlasKernel):
-    """``SparseDot()(x, W) = dot(x, W)``, by rows of ``W`` where ``x`` is
-    sparse.
+def fast_step_numpy(x, tilde_x, W, b, b_prime, learning_rate):
+    """The step's math in float64 NumPy (the Op's Python implementation):
+    the rows' costs and the new ``W``, ``b``, ``b_prime``."""
+    x, tilde_x, W, b, b_prime = (numpy.asarray(v, dtype='float64') for v in
+                                 (x, tilde_x, W, b, b_prime))
+    y = 1 / (1 + numpy.exp(-(tilde_x.dot(W) + b)))
+    a = y.dot(W.T) + b_prime
+    z = 1 / (1 + numpy.exp(-a))
+    rows = (numpy.log1p(numpy.exp(-numpy.abs(a))) + (1 - x) *
+            numpy.maximum(a, 0) + x * numpy.maximum(-a, 0)).sum(axis=1)
+    dz = (z - x) / max(len(x), 1)
+    dy = dz.dot(W) * y * (1 - y)
+    lr = float(learning_rate)
+    return (rows, W - lr * (tilde_x.T.dot(dy) + dz.T.dot(y)),
+            b - lr * dy.sum(axis=0), b_prime - lr * dz.sum(axis=0))
+
+
+class FastStep(_OpBase):
+    """``FastStep()(x, tilde_x, W, b, b_prime, learning_rate)`` ->
+    ``(cost_rows, W, b, b_prime)``: one SGD step of the tutorial's dA on a
+    minibatch, ``cost_rows`` the cross-entropy of each row before the step,
+    the others the parameters after it.  Created non-destructive; a rewrite
+    makes it update the parameters in place where the engine allows it (a
+    step's shared variables), as for its own gemm.
 
     :type x: float32 matrix (B x V)
-    :param x: the (corrupted) minibatch
+    :param x: the clean minibatch
+
+    :type tilde_x: float32 matrix (B x V)
+    :param tilde_x: the corrupted minibatch
 
     :type W: float32 matrix (V x H)
-    :param W: the weights
+    :param W: the weights (also ``W_prime``, transposed)
+
+    :type b: float32 vector (H)
+    :param b: the hidden units' biases
+
+    :type b_prime: float32 vector (V)
+    :param b_prime: the reconstruction's biases
+
+    :type learning_rate: float32 scalar
+    :param learning_rate: the SGD step size
+
+    :type threads: int
+    :param threads: 0 (the default): as many as the BLAS uses; else this
+                    many (the result is the same)
     """
-    # (input, axis) of each axis of the result: how ``fast_ops``
-    # sees that a one-row minibatch gives one-row results
-    axes_from = ((0, 0), (1, 1))
+    __props__ = ('inplace', 'threads')
     C_CODE = r"""
 {
-PyArrayObject* xc = sp_contiguous(%(x)s, 2, "SparseDot x");
-PyArrayObject* wc = xc ? sp_contiguous(%(W)s, 2, "SparseDot W") : NULL;
-if (wc == NULL) { Py_XDECREF(xc); %(fail)s }
-int B = (int)PyArray_DIMS(xc)[0], V = (int)PyArray_DIMS(xc)[1];
-int H = (int)PyArray_DIMS(wc)[1];
-if (PyArray_DIMS(wc)[0] != V) {
-    PyErr_Format(PyExc_ValueError, "SparseDot: x is %%dx%%d, W is "
-                 "%%ldx%%d", B, V, (long)PyArray_DIMS(wc)[0], H);
-    Py_DECREF(xc); Py_DECREF(wc); %(fail)s
+PyArrayObject* xc = da_contiguous(%(x)s, 2, "x");
+PyArrayObject* tc = xc ? da_contiguous(%(tx)s, 2, "tilde_x") : NULL;
+if (tc == NULL) { Py_XDECREF(xc); %(fail)s }
+if (PyArray_NDIM(%(W)s) != 2 || PyArray_NDIM(%(b)s) != 1
+    || PyArray_NDIM(%(bp)s) != 1) {
+    PyErr_SetString(PyExc_TypeError, "FastStep: W must be a matrix, b and "
+                    "b_prime vectors");
+    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
 }
-if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != B
-    || PyArray_DIMS(%(out)s)[1] != H || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
-    npy_intp dims[2] = {B, H};
-    Py_XDECREF(%(out)s);
-    %(out)s = (PyArrayObject*)PyArray_ZEROS(2, dims, NPY_FLOAT32, 0);
-    if (%(out)s == NULL) { Py_DECREF(xc); Py_DECREF(wc); %(fail)s }
+npy_intp B = PyArray_DIMS(xc)[0], V = PyArray_DIMS(xc)[1];
+npy_intp H = PyArray_DIMS(%(W)s)[1];
+if (PyArray_DIMS(tc)[0] != B || PyArray_DIMS(tc)[1] != V
+    || PyArray_DIMS(%(W)s)[0] != V || PyArray_DIMS(%(b)s)[0] != H
+    || PyArray_DIMS(%(bp)s)[0] != V) {
+    PyErr_Format(PyExc_ValueError, "FastStep: x is %%ldx%%ld, tilde_x "
+        "%%ldx%%ld, W %%ldx%%ld, b %%ld, b_prime %%ld: W must be (pixels x "
+        "units)", (long)B, (long)V, (long)PyArray_DIMS(tc)[0],
+        (long)PyArray_DIMS(tc)[1], (long)PyArray_DIMS(%(W)s)[0], (long)H,
+        (long)PyArray_DIMS(%(b)s)[0], (long)PyArray_DIMS(%(bp)s)[0]);
+    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
 }
-const float* x = (const float*)PyArray_DATA(xc);
-const float* W = (const float*)PyArray_DATA(wc);
-float* out = (float*)PyArray_DATA(%(out)s);
-int dense = 0;
-if (V == 0 || H == 0 || B == 0)
-    memset(out, 0, (npy_intp)B * H * sizeof(float));
-else
-    dense = sp_product(B, V, H, x, W, 1.0f, 1, out);
-if (dense < 0) {
-    PyErr_NoMemory(); Py_DECREF(xc); Py_DECREF(wc); %(fail)s
-} else if (dense) {
-    /* out^T = W^T x^T, in BLAS's column order */
-    char N = 'N';
-    float one = 1.0f, zero = 0.0f;
-    int inc = 1;
-    if (B == 1)
-        sgemv_(&N, &H, &V, &one, (float*)W, &H, (float*)x, &inc,
-               &zero, out, &inc);
-    else
-        sgemm_(&N, &N, &H, &B, &V, &one, (float*)W, &H, (float*)x,
-               &V, &zero, out, &H);
+if (da_result(%(W)s, %(inplace)d, &%(Wo)s)
+    || da_result(%(b)s, %(inplace)d, &%(bo)s)
+    || da_result(%(bp)s, %(inplace)d, &%(bpo)s)) {
+    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
 }
-Py_DECREF(xc); Py_DECREF(wc);
+if (%(rows)s == NULL || PyArray_DIMS(%(rows)s)[0] != B) {
+    Py_XDECREF(%(rows)s);
+    %(rows)s = (PyArrayObject*)PyArray_ZEROS(1, &B, NPY_FLOAT32, 0);
+    if (%(rows)s == NULL) { Py_DECREF(xc); Py_DECREF(tc); %(fail)s }
 }
-"""
-
-    def make_node(self, x, W):
-        x, W = _as(x, 2, 'x'), _as(W, 2, 'W')
-        out = T.TensorType('float32', (x.broadcastable[0],
-                                       W.broadcastable[1]))()
-        return Apply(self, [x, W], [out])
-
-    def perform(self, node, inputs, output_storage, params=None):
-        x, W = inputs
-        output_storage[0][0] = numpy.dot(x, W).astype('float32')
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, W = inputs
-        return self.C_CODE % dict(x=x, W=W, out=outputs[0],
-                                  fail=sub['fail'])
-
-
-class SparseRankUpdate(_BlasKernel):
-    """``SparseRankUpdate()(W, x, d, alpha) = W + alpha * dot(x.T, d)``,
-    in place on ``W`` (an intermediate result, or a shared variable the
-    step updates); where ``x`` is sparse, only the rows of ``W`` whose
-    pixel is nonzero somewhere in the minibatch are read and written.
-
-    :type W: float32 matrix (V x H)
-    :param W: the weights, overwritten
-
-    :type x: float32 matrix (B x V)
-    :param x: the (corrupted) minibatch
-
-    :type d: float32 matrix (B x H)
-    :param d: the gradient at the hidden pre-activations
-
-    :type alpha: float32 scalar
-    :param alpha: the scale, ``-learning_rate``
-    """
-    __props__ = ('inplace',)
-    # (input, axis) of each axis of the result: how ``fast_ops``
-    # sees that a one-row minibatch gives one-row results
-    axes_from = ((0, 0), (0, 1))
-    C_CODE = r"""
-{
-PyArrayObject* xc = sp_contiguous(%(x)s, 2, "SparseRankUpdate x");
-PyArrayObject* dc = xc ? sp_contiguous(%(d)s, 2, "SparseRankUpdate d")
-                       : NULL;
-if (dc == NULL) { Py_XDECREF(xc); %(fail)s }
-if (PyArray_NDIM(%(W)s) != 2 || PyArray_TYPE(%(W)s) != NPY_FLOAT32) {
-    PyErr_SetString(PyExc_TypeError, "SparseRankUpdate: W must be a "
-                    "float32 matrix");
-    Py_DECREF(xc); Py_DECREF(dc); %(fail)s
-}
-int B = (int)PyArray_DIMS(xc)[0], V = (int)PyArray_DIMS(xc)[1];
-int H = (int)PyArray_DIMS(dc)[1];
-if (PyArray_DIMS(%(W)s)[0] != V || PyArray_DIMS(%(W)s)[1] != H
-    || PyArray_DIMS(dc)[0] != B) {
-    PyErr_Format(PyExc_ValueError, "SparseRankUpdate: W is %%ldx%%ld, x "
-                 "is %%dx%%d, d is %%ldx%%d",
-                 (long)PyArray_DIMS(%(W)s)[0], (long)PyArray_DIMS(%(W)s)[1],
-                 B, V, (long)PyArray_DIMS(dc)[0], H);
-    Py_DECREF(xc); Py_DECREF(dc); %(fail)s
-}
-/* the result: W itself when in place, else a copy */
-PyArrayObject* wo = %(W)s;
-if (%(inplace)d && PyArray_IS_C_CONTIGUOUS(wo))
-    Py_INCREF(wo);
-else
-    wo = (PyArrayObject*)PyArray_NewCopy(%(W)s, NPY_CORDER);
-if (wo == NULL) { Py_DECREF(xc); Py_DECREF(dc); %(fail)s }
-Py_XDECREF(%(out)s);
-%(out)s = wo;
-float alpha = ((float*)PyArray_DATA(%(alpha)s))[0];
-float* x = (float*)PyArray_DATA(xc);
-float* d = (float*)PyArray_DATA(dc);
-float* W = (float*)PyArray_DATA(wo);
 if (B > 0 && V > 0 && H > 0) {
-    int dense = sp_product(B, V, H, x, d, alpha, 0, W);
-    if (dense < 0) {
-        PyErr_NoMemory(); Py_DECREF(xc); Py_DECREF(dc); %(fail)s
-    } else if (dense) {
-        /* W^T += alpha d^T x, in BLAS's column order */
-        char N = 'N', Tr = 'T';
-        float one = 1.0f;
-        int inc = 1;
-        if (B == 1)
-            sger_(&H, &V, &alpha, d, &inc, x, &inc, W, &H);
-        else
-            sgemm_(&N, &Tr, &H, &V, &B, &alpha, d, &H, x, &V, &one, W, &H);
+    npy_intp nf, ni;
+    da_work_size((int)B, (int)V, (int)H, &nf, &ni);
+    if (nf > nf_%(name)s || ni > ni_%(name)s) {
+        free(work_%(name)s);
+        free(iwork_%(name)s);
+        work_%(name)s = (float*)malloc(nf * sizeof(float));
+        iwork_%(name)s = (int*)malloc(ni * sizeof(int));
+        nf_%(name)s = ni_%(name)s = 0;
+        if (work_%(name)s == NULL || iwork_%(name)s == NULL) {
+            PyErr_NoMemory(); Py_DECREF(xc); Py_DECREF(tc); %(fail)s
+        }
+        nf_%(name)s = nf;
+        ni_%(name)s = ni;
     }
+    float lr = ((float*)PyArray_DATA(%(lr)s))[0];
+    da_step((int)B, (int)V, (int)H, (const float*)PyArray_DATA(xc),
+            (const float*)PyArray_DATA(tc), (float*)PyArray_DATA(%(Wo)s),
+            (float*)PyArray_DATA(%(bo)s), (float*)PyArray_DATA(%(bpo)s),
+            lr, (float*)PyArray_DATA(%(rows)s), da_threads(%(threads)d),
+            work_%(name)s, iwork_%(name)s);
 }
-Py_DECREF(xc); Py_DECREF(dc);
+Py_DECREF(xc); Py_DECREF(tc);
 }
 """
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False, threads=0):
         self.inplace = inplace
+        self.threads = int(threads)
         if inplace:
-            self.destroy_map = {0: [0]}
+            self.destroy_map = {1: [2], 2: [3], 3: [4]}
 
-    def make_node(self, W, x, d, alpha):
-        W, x, d = _as(W, 2, 'W'), _as(x, 2, 'x'), _as(d, 2, 'd')
-        alpha = _as(T.cast(alpha, 'float32'), 0, 'alpha')
-        return Apply(self, [W, x, d, alpha], [W.type()])
+    def make_node(self, x, tilde_x, W, b, b_prime, learning_rate):
+        x, tilde_x, W = _as(x, 2, 'x'), _as(tilde_x, 2, 'tilde_x'), \
+            _as(W, 2, 'W')
+        b, b_prime = _as(b, 1, 'b'), _as(b_prime, 1, 'b_prime')
+        lr = _as(T.cast(learning_rate, 'float32'), 0, 'learning_rate')
+        rows = T.TensorType('float32', (x.broadcastable[0],))()
+        return Apply(self, [x, tilde_x, W, b, b_prime, lr],
+                     [rows, W.type(), b.type(), b_prime.type()])
 
     def perform(self, node, inputs, output_storage, params=None):
-        W, x, d, alpha = inputs
-        W = W if self.inplace else W.copy()
-        W += (alpha * numpy.dot(x.T, d)).astype('float32')
-        output_storage[0][0] = W
+        results = fast_step_numpy(*inputs)
+        for k, value in enumerate(results):
+            value = value.astype('float32')
+            if self.inplace and k > 0:     # as the C code: in place
+                inputs[k + 1][...] = value
+                value = inputs[k + 1]
+            output_storage[k][0] = value
+
+    def grad(self, inputs, output_grads):
+        # it is the gradient step itself
+        return [grad_not_implemented(self, i, v)
+                for i, v in enumerate(inputs)]
+
+    def c_headers(self, **kwargs):
+        return ['<string.h>', '<stdlib.h>']
+
+    def c_support_code(self, **kwargs):
+        return _STEP_C
+
+    def c_support_code_struct(self, node, name):
+        # the work space, kept from one call to the next
+        return ('float* work_%(n)s; int* iwork_%(n)s; '
+                'npy_intp nf_%(n)s, ni_%(n)s;' % dict(n=name))
+
+    def c_init_code_struct(self, node, name, sub):
+        return ('work_%(n)s = NULL; iwork_%(n)s = NULL; '
+                'nf_%(n)s = ni_%(n)s = 0;' % dict(n=name))
+
+    def c_cleanup_code_struct(self, node, name):
+        return 'free(work_%(n)s); free(iwork_%(n)s);' % dict(n=name)
+
+    def c_libraries(self, **kwargs):
+        # the BLAS, for its thread count only
+        return ldflags()
+
+    def c_lib_dirs(self, **kwargs):
+        return ldflags(libs=False, libs_dir=True)
+
+    def c_compile_args(self, **kwargs):
+        # -fno-trapping-math: the branch-free selects become vector code
+        return ldflags(libs=False, flags=True) + _openmp_flags() + \
+            ['-fno-trapping-math']
 
     def c_code(self, node, name, inputs, outputs, sub):
-        W, x, d, alpha = inputs
-        return self.C_CODE % dict(W=W, x=x, d=d, alpha=alpha,
-                                  out=outputs[0], fail=sub['fail'],
-                                  inplace=int(self.inplace))
+        x, tx, W, b, bp, lr = inputs
+        rows, Wo, bo, bpo = outputs
+        return self.C_CODE % dict(
+            x=x, tx=tx, W=W, b=b, bp=bp, lr=lr, rows=rows, Wo=Wo, bo=bo,
+            bpo=bpo, name=name, fail=sub['fail'], inplace=int(self.inplace),
+            threads=self.threads)
+
+    def c_code_cache_version(self):
+        return (2, source_hash(_STEP_C + self.C_CODE))
 
 
-@node_rewriter([SparseRankUpdate], inplace=True)
-def local_sparse_update_inplace(node):
-    """``SparseRankUpdate()`` -> its in-place version, where the engine's
-    destroy handler allows it (as for its own gemm)."""
-    if isinstance(node.op, SparseRankUpdate) and not node.op.inplace:
-        return [SparseRankUpdate(inplace=True)(*node.inputs)]
+@node_rewriter([FastStep], inplace=True)
+def local_fast_step_inplace(node):
+    """``FastStep()`` -> its in-place version, where the engine's destroy
+    handler allows it (as for its own gemm)."""
+    if isinstance(node.op, FastStep) and not node.op.inplace:
+        return FastStep(inplace=True, threads=node.op.threads).make_node(
+            *node.inputs).outputs
     return False
 
 
 if ENGINE == 'theano':
     from theano.gof.opt import TopoOptimizer
-    optdb.register('dA_sparse_inplace', TopoOptimizer(
-        local_sparse_update_inplace,
+    optdb.register('dA_fast_step_inplace', TopoOptimizer(
+        local_fast_step_inplace,
         failure_callback=TopoOptimizer.warn_inplace), 70.5,
         'fast_run', 'inplace')
 else:
     from pytensor.graph.rewriting.basic import WalkingGraphRewriter
-    optdb.register('dA_sparse_inplace', WalkingGraphRewriter(
-        local_sparse_update_inplace,
+    optdb.register('dA_fast_step_inplace', WalkingGraphRewriter(
+        local_fast_step_inplace,
         failure_callback=WalkingGraphRewriter.warn_inplace),
         'fast_run', 'inplace', position=70.5)
-
-
-class FastSigmoid(_BlasKernel):
-    """``FastSigmoid()(a) = sigmoid(a)``, float32, within 3 ulp.
-
-    :type a: float32 matrix
-    :param a: pre-activations
-    """
-    # (input, axis) of each axis of the result: how ``fast_ops``
-    # sees that a one-row minibatch gives one-row results
-    axes_from = ((0, 0), (0, 1))
-    C_CODE = r"""
-{
-PyArrayObject* ac = sp_contiguous(%(a)s, 2, "FastSigmoid a");
-if (ac == NULL) { %(fail)s }
-if (%(out)s == NULL || PyArray_DIMS(%(out)s)[0] != PyArray_DIMS(ac)[0]
-    || PyArray_DIMS(%(out)s)[1] != PyArray_DIMS(ac)[1]
-    || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
-    Py_XDECREF(%(out)s);
-    %(out)s = (PyArrayObject*)PyArray_EMPTY(2, PyArray_DIMS(ac),
-                                            NPY_FLOAT32, 0);
-    if (%(out)s == NULL) { Py_DECREF(ac); %(fail)s }
-}
-sp_sigmoid(PyArray_SIZE(ac), (const float*)PyArray_DATA(ac),
-           (float*)PyArray_DATA(%(out)s));
-Py_DECREF(ac);
-}
-"""
-
-    def make_node(self, a):
-        a = _as(a, 2, 'a')
-        return Apply(self, [a], [a.type()])
-
-    def perform(self, node, inputs, output_storage, params=None):
-        a, = inputs
-        output_storage[0][0] = (1 / (1 + numpy.exp(-a))).astype('float32')
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        return self.C_CODE % dict(a=inputs[0], out=outputs[0],
-                                  fail=sub['fail'])

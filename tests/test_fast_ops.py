@@ -134,6 +134,41 @@ def test_fast_mrg_draws_the_same_numbers(dtype, size, n_streams):
     numpy.testing.assert_array_equal(state_fast, state_ref)
 
 
+def test_vector_sigmoids_give_the_engines_bits():
+    """The step's two elementwise sigmoid functions, ``sigmoid(a + b)`` and
+    the cost's gradient at the reconstruction, compiled with
+    ``SigmoidElemwise`` and by the engine alone: the same float32 bits on
+    every 1021st float from -100 to 20 (2.2 million, where the engine's
+    sigmoid clamps and where the exponential underflows) and on the
+    special values."""
+    with float32():
+        a, x = T.matrix('a'), T.matrix('x')
+        b, s = T.row('b'), T.scalar('s')
+    outputs = [sigmoid(a + b),
+               s * x * (1 - sigmoid(a)) - s * (1 - x) * sigmoid(a)]
+    mode = fast_ops.fast_mode() or theano.compile.get_default_mode()
+    fast = theano.function([a, b, x, s], outputs, mode=mode)
+    engine = theano.function([a, b, x, s], outputs,
+                             mode=mode.excluding(fast_ops.FAST_TAG))
+    nodes = fast.maker.fgraph.toposort()
+    assert 'SigmoidElemwise' in [type(n.op).__name__ for n in nodes]
+    assert not any(fast_ops._vectorisable(n) for n in nodes)
+    low, high = numpy.array([-100., 20.], dtype='float32').view('uint32')
+    sweep = numpy.concatenate([    # the bits of -0 to -100, of 0 to 20
+        numpy.arange(1 << 31, int(low), 1021, dtype='int64'),
+        numpy.arange(0, int(high), 1021, dtype='int64')]).astype('uint32')
+    special = numpy.array([-88, -88.00001, 15, 15.000001, -0., 88.72,
+                           -103.9, numpy.inf, -numpy.inf], dtype='float32')
+    values = numpy.concatenate([sweep.view('float32'), special])
+    values = numpy.resize(values, (len(values) // 784 + 1, 784))
+    rng = numpy.random.RandomState(0)
+    inputs = [values, rng.normal(size=(1, 784)).astype('float32'),
+              rng.uniform(size=values.shape).astype('float32'),
+              numpy.float32(-0.05)]
+    for got, want in zip(fast(*inputs), engine(*inputs)):
+        assert numpy.array_equal(got.view('uint32'), want.view('uint32'))
+
+
 @pytest.fixture(scope='module')
 def train_x():
     """2,000 images: real MNIST when there, else synthetic digits."""
@@ -163,11 +198,15 @@ def test_fast_training_gives_the_same_weights(train_x, level, monkeypatch):
         monkeypatch.setattr(fast_ops, 'fast_mode', fast_mode)
         costs = numpy.array([train(numpy.asarray(i))
                              for i in range(n_batches)])
-        ops = [type(n.op).__name__ for n in train.maker.fgraph.toposort()]
+        nodes = train.maker.fgraph.toposort()
+        ops = [type(n.op).__name__ for n in nodes]
+        assert not fast or not any(fast_ops._vectorisable(n) for n in nodes)
         runs[fast] = costs, [p.get_value() for p in da.params], ops
     (costs_ref, params_ref, ops_ref), (costs_fast, params_fast, ops_fast) = \
         runs[False], runs[True]
     assert 'CrossEntropyRows' in ops_fast and 'CrossEntropyRows' not in ops_ref
+    assert 'SigmoidElemwise' in ops_fast
+    assert 'SigmoidElemwise' not in ops_ref
     assert (MRG_OP in ops_fast) == (level > 0)
     for ref, fast in zip(params_ref, params_fast):
         assert fast.dtype == numpy.float32
@@ -205,6 +244,7 @@ def test_engine_flags_turn_the_rewrites_off():
                          env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert 'CrossEntropyRows' not in out.stdout
+    assert 'SigmoidElemwise' not in out.stdout
     if ENGINE == 'theano':
         assert 'mrg_uniform' in out.stdout
         assert 'FastMRGUniform' not in out.stdout

@@ -1,7 +1,7 @@
-"""sparse_ops.py and the opt-in fast step (``exact=False``): the kernels
-against NumPy, on sparse and dense inputs; the step against the
-tutorial's gradient computed in float64 NumPy, and against the exact step
-over many steps."""
+"""sparse_ops.py and the opt-in fast step (``exact=False``): its Op
+against the tutorial's step differentiated by hand in float64 NumPy, on
+sparse and dense inputs and any number of threads; the step as the
+tutorial's code builds it, and against the exact step over many steps."""
 import numpy
 import pytest
 
@@ -25,69 +25,97 @@ def digits_like(rows, cols, density, seed):
     return x.astype('float32')
 
 
-# (examples, inputs, units, density): sparse at batch 20 and 1, dense
-# (the BLAS path), fewer than 64 units, units not a multiple of 64
+def numpy_step(x, tilde_x, W, b, b_prime, lr):
+    """The tutorial's cost and SGD step, differentiated by hand in float64
+    NumPy: the rows' costs and the new W, b, b_prime."""
+    x, tilde_x, W, b, b_prime = (numpy.asarray(v, dtype='float64') for v in
+                                 (x, tilde_x, W, b, b_prime))
+    y = 1 / (1 + numpy.exp(-(tilde_x.dot(W) + b)))
+    z = 1 / (1 + numpy.exp(-(y.dot(W.T) + b_prime)))
+    rows = -numpy.sum(x * numpy.log(z) + (1 - x) * numpy.log(1 - z), axis=1)
+    dz = (z - x) / len(x)
+    dy = dz.dot(W) * y * (1 - y)
+    return (rows, W - lr * (tilde_x.T.dot(dy) + dz.T.dot(y)),
+            b - lr * dy.sum(0), b_prime - lr * dz.sum(0))
+
+
+def step_inputs(B, V, H, density, seed=1):
+    """A clean minibatch, its corrupted copy (about ``density`` nonzero),
+    weights and biases, float32."""
+    rng = numpy.random.RandomState(seed)
+    x = digits_like(B, V, density, seed=seed + 1)
+    tilde_x = x * (rng.uniform(size=x.shape) > 0.3)
+    W = rng.uniform(-0.3, 0.3, size=(V, H))
+    b = rng.uniform(-0.5, 0.5, size=H)
+    b_prime = rng.uniform(-0.5, 0.5, size=V)
+    return [a.astype('float32') for a in (x, tilde_x, W, b, b_prime)]
+
+
+def compiled_step(mode, threads=0):
+    """``FastStep`` compiled on function inputs (so not in place)."""
+    x, tx, W = (T.matrix(dtype='float32') for _ in range(3))
+    b, bp = T.vector(dtype='float32'), T.vector(dtype='float32')
+    outputs = sparse_ops.FastStep(threads=threads)(x, tx, W, b, bp, 0.25)
+    return theano.function([x, tx, W, b, bp], outputs, mode=mode)
+
+
+# (examples, pixels, units, density): sparse at batch 20 and 1, dense
+# (the dense kernels), fewer than 8 units, units and pixels not multiples
+# of the kernels' blocks, an all-zero minibatch
 SHAPES = [(20, 97, 150, 0.15), (1, 97, 300, 0.15), (20, 97, 150, 0.9),
-          (1, 97, 150, 0.9), (3, 11, 40, 0.2), (4, 30, 64, 0.0)]
+          (1, 97, 150, 0.9), (3, 11, 40, 0.2), (4, 30, 64, 0.0),
+          (5, 30, 5, 0.3), (7, 130, 13, 0.2)]
 
 
 @pytest.mark.parametrize('mode', [C_MODE, PY_MODE], ids=['c', 'python'])
 @pytest.mark.parametrize('shape', SHAPES, ids=str)
-def test_kernels_match_numpy(shape, mode):
-    B, V, H, density = shape
-    rng = numpy.random.RandomState(1)
-    x = digits_like(B, V, density, seed=2)
-    W = rng.normal(0, 1, size=(V, H)).astype('float32')
-    d = rng.normal(0, 1, size=(B, H)).astype('float32')
-    xs, Ws, ds = (T.matrix(dtype='float32') for _ in range(3))
-    dot = theano.function([xs, Ws], sparse_ops.SparseDot()(xs, Ws),
-                          mode=mode)
-    update = theano.function(
-        [Ws, xs, ds], sparse_ops.SparseRankUpdate()(Ws, xs, ds, -0.1),
-        mode=mode)
-    x64, W64, d64 = (a.astype('float64') for a in (x, W, d))
-    numpy.testing.assert_allclose(dot(x, W), x64.dot(W64), rtol=1e-5,
-                                  atol=1e-5)
-    W_in = W.copy()
-    numpy.testing.assert_allclose(update(W_in, x, d),
-                                  W64 - 0.1 * x64.T.dot(d64), rtol=1e-5,
-                                  atol=1e-5)
-    # a function's input is not overwritten (the in-place version is only
-    # for intermediate results and updated shared variables)
-    assert (W_in == W).all()
+def test_step_matches_numpy(shape, mode):
+    inputs = step_inputs(*shape)
+    kept = [a.copy() for a in inputs]
+    got = compiled_step(mode)(*inputs)
+    expected = numpy_step(*inputs, lr=0.25)
+    numpy.testing.assert_allclose(got[0], expected[0], rtol=1e-5,
+                                  atol=1e-4)
+    for g, e in zip(got[1:], expected[1:]):
+        numpy.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+    # a function's inputs are not overwritten (in place is only for a
+    # step's shared variables)
+    for a, k in zip(inputs, kept):
+        assert (a == k).all()
 
 
-def test_rank_update_of_a_shared_variable_is_in_place():
-    x = digits_like(20, 97, 0.15, seed=3)
-    d = numpy.random.RandomState(4).normal(size=(20, 150)).astype('float32')
-    W0 = numpy.random.RandomState(5).normal(size=(97, 150)).astype('float32')
-    W = theano.shared(W0.copy())
-    xs, ds = T.matrix(dtype='float32'), T.matrix(dtype='float32')
-    step = theano.function(
-        [xs, ds], [], updates=[(W, sparse_ops.SparseRankUpdate()(
-            W, xs, ds, -0.5))])
-    ops = [n.op for n in step.maker.fgraph.toposort()]
-    assert any(isinstance(op, sparse_ops.SparseRankUpdate) and op.inplace
-               for op in ops)
-    step(x, d)
-    step(x, d)
-    expected = W0 - 1.0 * x.astype('float64').T.dot(d)
-    numpy.testing.assert_allclose(W.get_value(), expected, rtol=1e-5,
-                                  atol=1e-5)
+def test_any_number_of_threads_gives_the_same_bits():
+    inputs = step_inputs(20, 300, 200, 0.2)
+    results = [compiled_step(C_MODE, threads)(*inputs)
+               for threads in (1, 2, 3)]
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert numpy.array_equal(a, b)
 
 
-def test_fast_sigmoid_within_three_ulp():
-    a = numpy.concatenate([numpy.linspace(-100, 100, 20001),
-                           [-87.5, -87.3, -1e-8, 0, 1e-8, 88.8]])
-    a = a.astype('float32').reshape(1, -1)
-    av = T.matrix(dtype='float32')
-    got = theano.function([av], sparse_ops.FastSigmoid()(av),
-                          mode=C_MODE)(a)
-    exact = 1 / (1 + numpy.exp(-a.astype('float64')))
-    ulp = numpy.spacing(exact.astype('float32')).astype('float64')
-    # (below float32's smallest normal number, 0 is as good)
-    tiny = numpy.finfo(numpy.float32).tiny
-    assert (numpy.abs(got - exact) <= numpy.maximum(3 * ulp, tiny)).all()
+def test_shared_parameters_are_updated_in_place():
+    x, tilde_x, W0, b0, bp0 = step_inputs(20, 97, 150, 0.15, seed=5)
+    params = [theano.shared(v.copy()) for v in (W0, b0, bp0)]
+    xs, txs = T.matrix(dtype='float32'), T.matrix(dtype='float32')
+    rows, W, b, bp = sparse_ops.FastStep()(xs, txs, *(params + [0.5]))
+    step = theano.function([xs, txs], T.mean(rows),
+                           updates=list(zip(params, [W, b, bp])))
+    assert any(isinstance(n.op, sparse_ops.FastStep) and n.op.inplace
+               for n in step.maker.fgraph.toposort())
+    costs = [step(x, tilde_x) for _ in range(2)]
+    values = [W0, b0, bp0]
+    for cost in costs:
+        rows, *values = numpy_step(x, tilde_x, *values, lr=0.5)
+        assert abs(cost - rows.mean()) <= 1e-5 * rows.mean()
+    for param, value in zip(params, values):
+        numpy.testing.assert_allclose(param.get_value(), value, rtol=1e-5,
+                                      atol=1e-6)
+
+
+def test_mismatched_shapes_are_named():
+    x, tilde_x, W, b, bp = step_inputs(4, 30, 10, 0.3)
+    with pytest.raises(ValueError, match='W must be .pixels x units'):
+        compiled_step(C_MODE)(x, tilde_x, W.T.copy(), b, bp)
 
 
 def sparse_digits(n):
@@ -120,7 +148,7 @@ def test_fast_step_is_the_tutorial_gradient():
         cost, updates = da.get_cost_updates(corruption_level=0.,
                                             learning_rate=0.1, exact=False)
         step = theano.function([x], cost, updates=updates)
-        assert any(isinstance(n.op, sparse_ops.SparseDot)
+        assert any(isinstance(n.op, sparse_ops.FastStep)
                    for n in step.maker.fgraph.toposort())
         got_cost = step(data)
     X = data.astype('float64')
@@ -153,7 +181,7 @@ def test_fast_training_follows_the_exact_one(level):
                 shared, corruption_level=level, n_hidden=60, exact=exact)
             ops = [type(n.op).__name__ for n in
                    train.maker.fgraph.toposort()]
-            assert ('SparseDot' in ops) == (not exact)
+            assert ('FastStep' in ops) == (not exact)
             costs = [float(train(i)) for _ in range(2) for i in range(n)]
             runs.append((numpy.array(costs), da.W.get_value()))
     (exact_costs, exact_W), (fast_costs, fast_W) = runs
@@ -163,8 +191,8 @@ def test_fast_training_follows_the_exact_one(level):
 
 def test_sda_pretraining_fast_at_batch_one():
     """SdA's pretraining at batch 1 (its default) with ``exact=False``:
-    layer 0 gets the sparse kernels, level-2 products elsewhere; its costs
-    follow the exact functions'."""
+    every layer gets the fast step, the products below it stay level 2;
+    its costs follow the exact functions'."""
     data = sparse_digits(60)
     with float32():
         shared = theano.shared(data)
@@ -175,9 +203,9 @@ def test_sda_pretraining_fast_at_batch_one():
                       n_outs=10)
             fns = sda.pretraining_functions(train_set_x=shared,
                                             batch_size=1, exact=exact)
-            ops = [type(n.op).__name__
-                   for n in fns[0].maker.fgraph.toposort()]
-            assert ('SparseDot' in ops) == (not exact)
+            ops = [type(n.op).__name__ for fn in fns
+                   for n in fn.maker.fgraph.toposort()]
+            assert ops.count('FastStep') == (0 if exact else 2)
             level3[exact] = sum(op in ('Gemm', 'Dot22') for op in ops)
             costs[exact] = [float(fn(index=i, corruption=0.2, lr=0.01))
                             for fn in fns for i in range(60)]
@@ -197,8 +225,7 @@ def test_float64_keeps_the_exact_step():
                       bvis=theano.shared(numpy.zeros(784)))
     cost, updates = da.get_cost_updates(0.3, 0.1, exact=False)
     step = theano.function([x], cost, updates=updates)
-    assert not any(isinstance(n.op, (sparse_ops.SparseDot,
-                                     sparse_ops.SparseRankUpdate))
+    assert not any(isinstance(n.op, sparse_ops.FastStep)
                    for n in step.maker.fgraph.toposort())
     data = sparse_digits(5).astype('float64')
     # W = 0: every reconstruction is 0.5, each row costs 784 log 2
