@@ -8,9 +8,9 @@ minibatch of 20 (784-500) and ``SdA.py``'s of 1 (784-1000).
 
 Each row is a compiled SGD step of one dA (the noise drawn in the graph,
 as ``get_cost_updates`` does), called with one minibatch after another;
-the rows take turns in each round, and the median round is printed in
-microseconds per step (the function call included, the same for all
-rows).
+the rows take turns in each round, each after a pause of 0.3 s, and the
+median round is printed in microseconds per step (the function call
+included, the same for all rows).
 """
 import argparse
 import os
@@ -75,6 +75,9 @@ def main(argv=None):
             times = {name: [] for name, _ in rows}
             for _ in range(args.rounds):
                 for name, f in rows:
+                    # the BLAS's idle threads spin about 0.1 s after the
+                    # exact step's last product: let them sleep first
+                    time.sleep(0.3)
                     start = time.perf_counter()
                     for i in range(args.calls):
                         f(xs[i % len(xs)])

@@ -303,7 +303,10 @@ class CrossEntropyRows(_OpBase):
         if x.dtype != 'float32' or a.dtype != 'float32':
             raise TypeError('CrossEntropyRows is float32 only, got %s and %s'
                             % (x.dtype, a.dtype))
-        return Apply(self, [x, a], [T.vector(dtype='float32')])
+        # one value per row: a one-row minibatch gives a one-long vector,
+        # typed so, as the engine's row sum it replaces is
+        rows = T.TensorType('float32', (x.broadcastable[0],))()
+        return Apply(self, [x, a], [rows])
 
     def perform(self, node, inputs, output_storage, params=None):
         x, a = inputs

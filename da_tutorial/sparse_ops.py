@@ -84,23 +84,28 @@ typedef float dv8 __attribute__((vector_size(32), aligned(4)));
 #define DV_SPLAT(t) ((dv8){(t), (t), (t), (t), (t), (t), (t), (t)})
 #define DA_INLINE static inline __attribute__((always_inline))
 
-/* out[r, 0:8*NV) = sum_k a[r, k] M[k, 0:8*NV), r < NR (rows of out
-   ldo apart, of a lda apart, of M ldm apart) */
-DA_INLINE void da_mk_rows(int NR, int NV, int K, const float* a, int lda,
-                          const float* M, int ldm, float* out, int ldo) {
+/* The products' register block: out[r, 0:8*NV) = (add ? out[r, :] : 0)
+   + sum_k a[r, k] M[k, 0:8*NV) for r < NR, k over rows[0 .. K) (0 .. K
+   where rows is NULL); a[r, k] is a[r * ars + k * aks]; the rows of M are
+   ldm apart, of out ldo apart. */
+DA_INLINE void da_mk(int NR, int NV, int add, int K, const int* rows,
+                     const float* a, npy_intp ars, npy_intp aks,
+                     const float* M, int ldm, float* out, int ldo) {
     dv8 acc[4][3];
     for (int r = 0; r < NR; r++)
         for (int q = 0; q < NV; q++)
-            acc[r][q] = DV_SPLAT(0.0f);
-    for (int k = 0; k < K; k++) {
-        const dv8* m = (const dv8*)(M + (npy_intp)k * ldm);
+            acc[r][q] = add ? *(dv8*)(out + (npy_intp)r * ldo + 8 * q)
+                            : DV_SPLAT(0.0f);
+    for (int j = 0; j < K; j++) {
+        npy_intp k = rows ? rows[j] : j;
+        const dv8* m = (const dv8*)(M + k * ldm);
         dv8 mv[3];
         for (int q = 0; q < NV; q++) {
             mv[q] = m[q];
             DA_PIN(mv[q]);
         }
         for (int r = 0; r < NR; r++) {
-            dv8 av = DV_SPLAT(a[(npy_intp)r * lda + k]);
+            dv8 av = DV_SPLAT(a[r * ars + k * aks]);
             DA_PIN(av);
             for (int q = 0; q < NV; q++)
                 acc[r][q] += av * mv[q];
@@ -109,6 +114,13 @@ DA_INLINE void da_mk_rows(int NR, int NV, int K, const float* a, int lda,
     for (int r = 0; r < NR; r++)
         for (int q = 0; q < NV; q++)
             *(dv8*)(out + (npy_intp)r * ldo + 8 * q) = acc[r][q];
+}
+
+/* out[r, 0:8*NV) = sum_k a[r, k] M[k, 0:8*NV), r < NR (rows of out
+   ldo apart, of a lda apart, of M ldm apart) */
+DA_INLINE void da_mk_rows(int NR, int NV, int K, const float* a, int lda,
+                          const float* M, int ldm, float* out, int ldo) {
+    da_mk(NR, NV, 0, K, NULL, a, lda, 1, M, ldm, out, ldo);
 }
 
 /* out[:, c0:c1) = a M[:, c0:c1), a: B x K dense (rows lda apart),
@@ -224,7 +236,7 @@ static void da_rows_sparse(int B, const int* start, const int* idx,
     }
 }
 
-/* hsum of 8 lanes */
+/* the sum of a vector's 8 floats */
 DA_INLINE float da_hsum(dv8 v) {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
@@ -296,33 +308,8 @@ DA_INLINE void da_mk_update(int NR, int NV, int zero, int B, float* W,
                             int ldw, const float* P, const float* X,
                             int ldp, const float* Y, const float* D,
                             int ldy, const int* rows, int nrows) {
-    dv8 acc[4][3];
-    for (int r = 0; r < NR; r++)
-        for (int q = 0; q < NV; q++)
-            acc[r][q] = zero ? DV_SPLAT(0.0f)
-                             : *(dv8*)(W + (npy_intp)r * ldw + 8 * q);
-    for (int pass = 0; pass < 2; pass++) {
-        const float* A = pass ? X : P;
-        const float* M = pass ? D : Y;
-        int n = pass ? nrows : B;
-        for (int k = 0; k < n; k++) {
-            int i = pass ? rows[k] : k;
-            dv8 m[3];
-            for (int q = 0; q < NV; q++) {
-                m[q] = *(const dv8*)(M + (npy_intp)i * ldy + 8 * q);
-                DA_PIN(m[q]);
-            }
-            for (int r = 0; r < NR; r++) {
-                dv8 p = DV_SPLAT(A[(npy_intp)i * ldp + r]);
-                DA_PIN(p);
-                for (int q = 0; q < NV; q++)
-                    acc[r][q] += p * m[q];
-            }
-        }
-    }
-    for (int r = 0; r < NR; r++)
-        for (int q = 0; q < NV; q++)
-            *(dv8*)(W + (npy_intp)r * ldw + 8 * q) = acc[r][q];
+    da_mk(NR, NV, !zero, B, NULL, P, 1, ldp, Y, ldy, W, ldw);
+    da_mk(NR, NV, 1, nrows, rows, X, 1, ldp, D, ldy, W, ldw);
 }
 
 /* W (V x H, rows ldw apart) += P^T Y + X^T D: P, X B x V (rows ldp
@@ -386,7 +373,7 @@ static void da_update(int B, int V, int H, float* W, int ldw,
     }
 }
 
-/* sigmoid, as sp_sigmoid */
+/* sigmoid(v) in float32, from exp(-|v|) (within 3 ulp) */
 DA_INLINE float da_sigmoid(float v) {
     float t = xe_exp_neg(v < 0 ? v : -v);
     float s = 1.0f / (1.0f + t);
@@ -768,14 +755,35 @@ Py_DECREF(xc); Py_DECREF(tc);
         return (2, source_hash(_STEP_C + self.C_CODE))
 
 
-@node_rewriter([FastStep], inplace=True)
-def local_fast_step_inplace(node):
+# Ops that call a BLAS (the engine's, or NumPy's for Dot)
+_BLAS_OPS = ('Dot', 'Dot22', 'Dot22Scalar', 'Gemm', 'Gemv', 'CGemv', 'Ger',
+             'CGer', 'BatchedDot')
+
+
+def fast_step_inplace(fgraph, node):
     """``FastStep()`` -> its in-place version, where the engine's destroy
-    handler allows it (as for its own gemm)."""
-    if isinstance(node.op, FastStep) and not node.op.inplace:
-        return FastStep(inplace=True, threads=node.op.threads).make_node(
-            *node.inputs).outputs
-    return False
+    handler allows it (as for its own gemm); on one thread where the same
+    function calls a BLAS (the layers below an SdA layer): after each call
+    the BLAS's idle threads spin for a while, and the step's second thread
+    waiting for a core made SdA's layer-1 step 16 times slower (measured,
+    docs/speed.md)."""
+    if not isinstance(node.op, FastStep) or node.op.inplace:
+        return False
+    threads = node.op.threads
+    if threads == 0 and any(type(n.op).__name__ in _BLAS_OPS
+                            for n in fgraph.apply_nodes):
+        threads = 1
+    return FastStep(inplace=True, threads=threads).make_node(
+        *node.inputs).outputs
+
+
+if ENGINE == 'theano':       # (Theano's node knows its graph)
+    local_fast_step_inplace = node_rewriter([FastStep], inplace=True)(
+        lambda node: fast_step_inplace(node.fgraph, node))
+else:
+    from pytensor.graph.rewriting.basic import node_rewriter as _rewriter
+    local_fast_step_inplace = _rewriter([FastStep], inplace=True)(
+        fast_step_inplace)
 
 
 if ENGINE == 'theano':

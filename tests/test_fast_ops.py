@@ -134,6 +134,28 @@ def test_fast_mrg_draws_the_same_numbers(dtype, size, n_streams):
     numpy.testing.assert_array_equal(state_fast, state_ref)
 
 
+def test_one_row_minibatch_gets_the_cost_kernel():
+    """A minibatch typed as one row (``T.row``): the cost's row sum is a
+    one-long vector, and the kernel that replaces it is typed so (Theano
+    refused a plain vector there, with an optimizer error); the cost is
+    the tutorial's, checked in float64 NumPy."""
+    with float32():
+        x = T.row('x')
+        da = dA_module.dA(numpy_rng=numpy.random.RandomState(0), input=x,
+                          n_visible=784, n_hidden=30)
+        cost, _ = da.get_cost_updates(0., 0.1)
+    f = theano.function([x], cost, mode=fast_ops.fast_mode())
+    ops = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+    assert 'CrossEntropyRows' in ops or ENGINE == 'pytensor'
+    data = synthetic_digits(1)[0].astype('float32')
+    W, b, bp = (p.get_value().astype('float64') for p in da.params)
+    z = 1 / (1 + numpy.exp(-(1 / (1 + numpy.exp(-(data.dot(W) + b)))).dot(
+        W.T) - bp))
+    expected = -numpy.sum(data * numpy.log(z) + (1 - data) *
+                          numpy.log(1 - z))
+    assert abs(f(data) - expected) <= 1e-5 * expected
+
+
 def test_vector_sigmoids_give_the_engines_bits():
     """The step's two elementwise sigmoid functions, ``sigmoid(a + b)`` and
     the cost's gradient at the reconstruction, compiled with
