@@ -236,8 +236,9 @@ class SdA(object):
         :type exact: bool
         :param exact: True (the tutorial's step); False: each dA's
             ``get_cost_updates(..., exact=False)``, the opt-in fast step
-            (sparse products where the input is sparse, so mostly layer 0;
-            the last bits differ)
+            (one C kernel, sparse products where the input is sparse, so
+            mostly layer 0; on one thread for the layers above, whose
+            functions also call the BLAS; the last bits differ)
 
         :returns: list of functions ``fn(index, corruption=0.2, lr=0.1)``
                   returning the minibatch's reconstruction cost
@@ -640,9 +641,9 @@ def main(argv=None):
                         help="the tutorial's pretraining step (default)")
     parser.add_argument('--no-exact', dest='exact', action='store_false',
                         default=argparse.SUPPRESS,
-                        help='pretrain with the opt-in fast step: products '
-                             'on the nonzero pixels only, a float32 sigmoid '
-                             '(the last bits differ)')
+                        help='pretrain with the opt-in fast step: one C '
+                             'kernel, products on the nonzero pixels only, a '
+                             'float32 sigmoid (the last bits differ)')
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,

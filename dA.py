@@ -681,9 +681,9 @@ def main(argv=None):
                         default=True, help='the tutorial\'s step')
     parser.add_argument('--no-exact', dest='exact', action='store_false',
                         default=argparse.SUPPRESS,
-                        help='the opt-in fast step: products on the nonzero '
-                             'pixels only, a float32 sigmoid (the last bits '
-                             'differ)')
+                        help='the opt-in fast step: one C kernel on the '
+                             'BLAS\'s threads, products on the nonzero pixels '
+                             'only, a float32 sigmoid (the last bits differ)')
     parser.add_argument('--probe', action='store_true',
                         help='do not train: fit the tutorial\'s logistic '
                              'regression on raw pixels and on the code of '
