@@ -69,8 +69,12 @@ _STEP_C = _XENT_C + r"""
 #define omp_get_max_threads() 1
 #endif
 
-/* The BLAS's thread count, where it is OpenBLAS (else 0) */
-extern int openblas_get_num_threads(void) __attribute__((weak));
+/* The BLAS's thread count, where it is OpenBLAS (a weak symbol: NULL with
+   another BLAS).  C linkage: the engines compile this as C++. */
+#ifdef __cplusplus
+extern "C"
+#endif
+int openblas_get_num_threads(void) __attribute__((weak));
 
 /* Keeps a loaded vector in a register: without it, the compiler reloads
    it from memory for each multiply-add, and the kernels wait on loads. */
