@@ -20,7 +20,8 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import FLOATX_HELP, one_row, run_script
+from da_tutorial.engine import (FLOATX_HELP, add_exact_options, one_row,
+                                run_script)
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
@@ -635,15 +636,9 @@ def main(argv=None):
     parser.add_argument('--output-folder', default='SdA_plots',
                         help="where the run's record, metrics.json, goes "
                              '(default SdA_plots)')
-    # (a pair of options, not BooleanOptionalAction: Python 3.8 has none)
-    parser.add_argument('--exact', dest='exact', action='store_true',
-                        default=True,
-                        help="the tutorial's pretraining step (default)")
-    parser.add_argument('--no-exact', dest='exact', action='store_false',
-                        default=argparse.SUPPRESS,
-                        help='pretrain with the opt-in fast step: one C '
-                             'kernel, products on the nonzero pixels only, a '
-                             'float32 sigmoid (the last bits differ)')
+    add_exact_options(parser, 'pretrain with the opt-in fast step: one C '
+                      'kernel, products on the nonzero pixels only, a '
+                      'float32 sigmoid (the last bits differ)')
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,

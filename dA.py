@@ -41,7 +41,8 @@ from PIL import Image
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import FLOATX_HELP, check_device, jax_mode, run_script
+from da_tutorial.engine import (FLOATX_HELP, add_exact_options, check_device,
+                                jax_mode, run_script)
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
@@ -268,8 +269,8 @@ class dA(object):
                       sigmoid, the gradient by hand, on the BLAS's number of
                       threads): faster on a CPU, the last bits differ.
                       Float32 CPU graphs only; elsewhere the exact step is
-                      built.  The kernels are C code: on
-                      PyTensor, compile with its C back end
+                      built.  The kernel is C code: on PyTensor, compile
+                      with its C back end
                       (``mode=da_tutorial.fast_ops.fast_mode()``, as the
                       project's scripts do), not its default Numba mode,
                       where they run as NumPy.
@@ -676,14 +677,9 @@ def main(argv=None):
     parser.add_argument('--corruption-levels', type=float, nargs='+',
                         default=[0., 0.3], metavar='LEVEL',
                         help='one model per level, each in [0, 1]')
-    # (a pair of options, not BooleanOptionalAction: Python 3.8 has none)
-    parser.add_argument('--exact', dest='exact', action='store_true',
-                        default=True, help='the tutorial\'s step')
-    parser.add_argument('--no-exact', dest='exact', action='store_false',
-                        default=argparse.SUPPRESS,
-                        help='the opt-in fast step: one C kernel on the '
-                             'BLAS\'s threads, products on the nonzero pixels '
-                             'only, a float32 sigmoid (the last bits differ)')
+    add_exact_options(parser, 'the opt-in fast step: one C kernel on the '
+                      'BLAS\'s threads, products on the nonzero pixels only, '
+                      'a float32 sigmoid (the last bits differ)')
     parser.add_argument('--probe', action='store_true',
                         help='do not train: fit the tutorial\'s logistic '
                              'regression on raw pixels and on the code of '

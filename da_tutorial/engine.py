@@ -18,6 +18,7 @@ The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 defaults.  Where the user asked for a GPU that Theano could not start,
 ``check_device`` says so instead of training on the CPU.
 """
+import argparse
 import importlib
 import importlib.util
 import os
@@ -217,6 +218,20 @@ def check_device():
 FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'
                % (FLAGS_VAR, '.theanorc' if ENGINE == 'theano'
                   else '.pytensorrc'))
+
+
+def add_exact_options(parser, fast_help):
+    """``--exact`` (the default: the tutorial's step) and ``--no-exact``
+    (the opt-in fast step) on ``parser``, into ``args.exact``: a pair of
+    options, as Python 3.8 has no ``argparse.BooleanOptionalAction``.
+
+    :type fast_help: str
+    :param fast_help: the help of ``--no-exact``
+    """
+    parser.add_argument('--exact', dest='exact', action='store_true',
+                        default=True, help="the tutorial's step (default)")
+    parser.add_argument('--no-exact', dest='exact', action='store_false',
+                        default=argparse.SUPPRESS, help=fast_help)
 
 
 def script_floatx():

@@ -49,6 +49,7 @@ bit): ``THEANO_FLAGS=optimizer_excluding=dA_fast`` (PyTensor:
 ``PYTENSOR_FLAGS``).
 """
 import copy
+import functools
 import inspect
 
 import numpy
@@ -83,10 +84,10 @@ else:
     # (its get_scalar_constant_value refuses a constant made a matrix)
     _scalar_constant = T.get_underlying_scalar_constant_value
 
-    def node_rewriter(ops, **options):
+    def node_rewriter(ops):
         """PyTensor's node_rewriter, for rewrites written as Theano's:
         ``rewrite(node)``."""
-        return lambda rewrite: _node_rewriter(ops, **options)(
+        return lambda rewrite: _node_rewriter(ops)(
             lambda fgraph, node: rewrite(node))
 
 
@@ -611,8 +612,15 @@ class SigmoidElemwise(_OpBase):
         return '\n'.join(code)
 
     def c_code_cache_version(self):
-        return (1, source_hash(_EXPF_C + _SIGMOID_C[1]) + '-' +
-                source_hash(inspect.getsource(SigmoidElemwise)))
+        return _sigmoid_elemwise_version()
+
+
+@functools.lru_cache(maxsize=None)
+def _sigmoid_elemwise_version():
+    """``SigmoidElemwise``'s cache version: its C code's and its class's
+    source (which writes the loop), read once a process."""
+    return (1, source_hash(_EXPF_C + _SIGMOID_C[1]) + '-' +
+            source_hash(inspect.getsource(SigmoidElemwise)))
 
 
 def _vectorisable(node):
@@ -634,6 +642,13 @@ def _vectorisable(node):
         found = False
     if not found or so.c_support_code().strip():
         return False      # (scalar ops with support code are left alone)
+    return _engine_sigmoid_known()
+
+
+@functools.lru_cache(maxsize=None)
+def _engine_sigmoid_known():
+    """True where the engine's float32 sigmoid C code is ``_SIGMOID_C``'s
+    (checked once a process)."""
     snode = sigmoid.scalar_op.make_node(get_scalar_type('float32')())
     return sigmoid.scalar_op.c_code(snode, 'n', ['X'], ['Z'], {}) == \
         _SIGMOID_C[0] % dict(x='X', z='Z')
@@ -693,12 +708,6 @@ def _length_one_now(var, axis, shape_of, seen):
         return _length_one(node.inputs[0], axis, shape_of, seen)
     if isinstance(op, Dot) and var.ndim == 2:
         return _length_one(node.inputs[axis], axis, shape_of, seen)
-    axes_from = getattr(op, 'axes_from', None)
-    if axes_from is not None:
-        # an Op that says where its result's axes come from
-        # (``sparse_ops``): (input, axis) for each axis
-        source, source_axis = axes_from[axis]
-        return _length_one(node.inputs[source], source_axis, shape_of, seen)
     if type(op).__name__.lower().startswith('mrg') and len(node.inputs) == 2:
         # the MRG draw (rstate, size): its size, here often the shape of a
         # one-row minibatch
