@@ -23,6 +23,8 @@ from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.tensor.elemwise import Elemwise
 from pytensor.tensor.subtensor import Subtensor
 
+from da_tutorial import jax_dispatch
+
 
 def affine(var):
     """Return ``var`` as ``{leaf: coefficient, None: constant}`` when it is
@@ -138,16 +140,13 @@ def _jax_fixed_length_slice(op, **kwargs):
 
 
 def register():
-    """Register the rewrite for JAX mode and, where JAX is installed, the
-    op's JAX version (once)."""
+    """Register the rewrite for JAX mode and the op's JAX version
+    (once)."""
     if 'dA_fixed_length_slices' in optdb.__db__:
         return
     optdb.register('dA_fixed_length_slices', in2out(fixed_length_slices),
                    'jax', position=0.9)
-    import importlib.util
-    if importlib.util.find_spec('jax') is not None:
-        from pytensor.link.jax.dispatch import jax_funcify
-        jax_funcify.register(FixedLengthSlice)(_jax_fixed_length_slice)
+    jax_dispatch.register(FixedLengthSlice, _jax_fixed_length_slice)
 
 
 register()

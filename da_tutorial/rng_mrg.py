@@ -88,14 +88,19 @@ def next_rstate(rstate):
     return _jump(rstate, A1P134, A2P134)
 
 
-def guess_n_streams(size):
+def guess_n_streams(size, warn=False):
     """Theano's number of substreams for a draw of ``size``: a sixth of the
     samples (all of them up to 6), at most 15,360; 15,360 when the size is
-    symbolic."""
+    symbolic, or given as NumPy integers (Theano looked for Python ints),
+    with a warning where ``warn``."""
     if isinstance(size, (tuple, list)) and \
-            all(isinstance(s, (int, numpy.integer)) for s in size):
+            all(isinstance(s, int) for s in size):
         n = int(numpy.prod(size))
         return min(n // 6 if n > 6 else n, SYMBOLIC_SIZE_STREAMS)
+    if warn:
+        import warnings
+        warnings.warn('MRG_RandomStreams Can\'t determine #streams from '
+                      'size (%s), guessing 60*256' % (size,), stacklevel=3)
     return SYMBOLIC_SIZE_STREAMS
 
 
@@ -467,9 +472,7 @@ if 'pytensor' in sys.modules:
         return mrg_uniform
 
     def _register_other_linkers():
-        """Give MRGUniform to PyTensor's Numba mode and, where JAX is
-        installed, to its JAX mode."""
-        import importlib.util
+        """Give MRGUniform to PyTensor's Numba mode and to its JAX mode."""
         from pytensor.link.numba.dispatch.basic import \
             register_funcify_default_op_cache_key
         # Numba keeps compiled functions on disk by the op's properties:
@@ -478,16 +481,15 @@ if 'pytensor' in sys.modules:
         salt = int(source_hash(inspect.getsource(_numba_mrg_uniform)), 16)
         register_funcify_default_op_cache_key(MRGUniform)(
             lambda op, node=None, **kwargs: (_numba_mrg_uniform(op), salt))
-        if importlib.util.find_spec('jax') is None:
-            return
-        from pytensor.link.jax.dispatch import jax_funcify
-        from pytensor.link.jax.dispatch.shape import JAXShapeTuple
-        jax_funcify.register(MRGUniform)(
+        from da_tutorial import jax_dispatch
+        jax_dispatch.register(
+            MRGUniform,
             lambda op, node=None, **kwargs: _jax_mrg_uniform(op, node))
 
         @node_rewriter([MRGUniform])
         def mrg_size_as_tuple(fgraph, node):
             """JAX needs the size as constants, not as a traced vector."""
+            from pytensor.link.jax.dispatch.shape import JAXShapeTuple
             size = node.inputs[1].owner
             if size is None or not isinstance(size.op, MakeVector):
                 return False
@@ -499,19 +501,68 @@ if 'pytensor' in sys.modules:
     _register_other_linkers()
 
     class MRGRandomStreams(object):
-        """Theano's ``MRG_RandomStreams`` on PyTensor: the same interface for
-        what the tutorials use (``uniform``, ``binomial``) and, for the same
-        seed, the same numbers.
+        """Theano's ``MRG_RandomStreams`` on PyTensor: Theano's interface
+        (``uniform``, ``binomial``, ``seed``, ``rstate``, ``state_updates``
+        ...) and, for the same seed, Theano's numbers.  The Theano face
+        adds the draws built on uniforms (``normal``, ``multinomial`` ...).
 
         :type seed: int or sequence of 6 int
         :param seed: the generator's starting state (Theano's rules)
         """
 
         def __init__(self, seed=12345):
-            self.rstate = check_seed(seed)
+            self.state_updates = []
+            self.default_instance_seed = seed
+            self.set_rstate(seed)
+
+        def set_rstate(self, seed):
+            """Start the next draw's substreams from ``seed``."""
+            self.rstate = numpy.asarray(check_seed(seed), dtype='int32')
+
+        def seed(self, seed=None):
+            """Start again from ``seed`` (the stream's own when None): every
+            draw made so far gets its first substreams anew."""
+            self.set_rstate(self.default_instance_seed if seed is None
+                            else seed)
+            for old_r, new_r, size, nstreams in self.state_updates:
+                states = self.get_substream_rstates(
+                    nstreams or self.n_streams(size),
+                    new_r.owner.outputs[1].dtype)
+                old_r.set_value(states, borrow=True)
+
+        def inc_rstate(self):
+            """Move ``rstate`` 2**134 steps on, to the next draw's start."""
+            self.rstate = numpy.asarray(next_rstate(self.rstate),
+                                        dtype='int32')
+
+        def get_substream_rstates(self, n_streams, dtype, inc_rstate=True):
+            """The (n_streams, 6) states of a draw from ``rstate`` on (then
+            moved on to the next draw's start)."""
+            states = substream_states(self.rstate, n_streams)
+            if inc_rstate:
+                self.inc_rstate()
+            return states
+
+        def n_streams(self, size):
+            """How many substreams a draw of ``size`` uses."""
+            return guess_n_streams(size)
+
+        def updates(self):
+            """The (state, its next value, size, streams) of every draw."""
+            return list(self.state_updates)
+
+        def pretty_return(self, node_rstate, new_rstate, sample, size,
+                          nstreams):
+            """``sample``, noted with its state and that state's update."""
+            sample.rstate = node_rstate
+            sample.update = (node_rstate, new_rstate)
+            self.state_updates.append((node_rstate, new_rstate, size,
+                                       nstreams))
+            node_rstate.default_update = new_rstate
+            return sample
 
         def uniform(self, size, low=0.0, high=1.0, ndim=None, dtype=None,
-                    nstreams=None):
+                    nstreams=None, **kwargs):
             """Symbolic uniforms in (low, high] of shape ``size`` (a tuple of
             ints or a symbolic vector such as ``x.shape``).
 
@@ -519,23 +570,39 @@ if 'pytensor' in sys.modules:
             (Theano's guess when None), which a shared state holds and the
             compiled function advances.
             """
-            dtype = dtype or theano.config.floatX
-            n_streams = nstreams or guess_n_streams(size)
+            from pytensor.gradient import undefined_grad
+            from pytensor.scalar import upcast
+            if kwargs:
+                raise TypeError('uniform() got unexpected keyword arguments '
+                                '%s' % sorted(kwargs))
+            low, high = T.as_tensor_variable(low), T.as_tensor_variable(high)
+            if dtype is None:
+                dtype = upcast(theano.config.floatX, low.dtype, high.dtype)
+            low = undefined_grad(T.cast(low, dtype))
+            high = undefined_grad(T.cast(high, dtype))
+            if isinstance(size, tuple) and any(
+                    isinstance(s, (int, numpy.integer)) and s <= 0
+                    for s in size):
+                raise ValueError('The specified size contains a dimension '
+                                 'with value <= 0', size)
+            states = self.get_substream_rstates(
+                nstreams or self.n_streams(size), dtype)
+            state = theano.shared(states)
             size_var = T.as_tensor_variable(size, ndim=1)
             ndim = ndim or T.get_vector_length(size_var)
-            state = theano.shared(substream_states(self.rstate, n_streams))
-            self.rstate = next_rstate(self.rstate)
-            new_state, u = MRGUniform(dtype, ndim)(state, size_var)
-            state.default_update = new_state
-            if (low, high) != (0.0, 1.0):
-                u = T.cast(u * (high - low) + low, dtype)
-            return u
+            u = self.pretty_return(state, *MRGUniform(dtype, ndim)(
+                state, size_var), size=size, nstreams=nstreams)
+            state.tag.is_rng = True
+            return u * (high - low) + low
 
-        def binomial(self, size, n=1, p=0.5, ndim=None, dtype='int64',
-                     nstreams=None):
+        def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype='int64',
+                     nstreams=None, **kwargs):
             """Symbolic draws of 0 or 1 (``n=1`` only, as Theano's): 1 where
             a uniform is below ``p``."""
+            from pytensor.gradient import undefined_grad
             if n != 1:
-                raise NotImplementedError('MRG binomial draws with n=1 only')
-            u = self.uniform(size, ndim=ndim, nstreams=nstreams)
-            return T.cast(T.lt(u, T.cast(p, u.dtype)), dtype)
+                raise NotImplementedError('MRG_RandomStreams.binomial with '
+                                          'n > 1')
+            p = undefined_grad(T.as_tensor_variable(p))
+            u = self.uniform(size=size, nstreams=nstreams, **kwargs)
+            return T.cast(u < p, dtype)

@@ -42,6 +42,10 @@ import re
 import sys
 import warnings
 
+# Theano 1.0.5's own settings (the module's function theano_settings reads
+# the user's)
+from da_tutorial import theano_settings as theano_tree
+
 # Where linkers look for a shared library, in addition to the interpreter's
 # own LIBDIR.  A ``libopenblas.so`` (the development symlink) must exist for
 # ``-lopenblas`` to link; the runtime ``libopenblas.so.0`` alone is not enough.
@@ -234,17 +238,6 @@ def theano_settings(environ=None):
     return settings
 
 
-# Theano settings that mean the same on PyTensor (as PyTensor spells them)
-SAME_ON_PYTENSOR = (
-    'floatX', 'mode', 'linker', 'optimizer', 'optimizer_excluding',
-    'optimizer_including', 'optimizer_requiring', 'blas__ldflags',
-    'warn_float64', 'compiledir', 'base_compiledir', 'cxx', 'gcc__cxxflags',
-    'exception_verbosity', 'on_opt_error', 'profile', 'allow_gc', 'openmp',
-    'print_global_stats', 'traceback__limit', 'nocleanup',
-    'unpickle_function', 'on_unused_input', 'cast_policy', 'compile__timeout',
-    'scan__allow_gc', 'optdb__max_use_ratio')
-# Theano's devices: what asks for a GPU
-GPU_DEVICES = ('cuda', 'gpu', 'opencl')
 # Why the GPU asked for through THEANO_FLAGS cannot be used on PyTensor
 PYTENSOR_GPU_ERRORS = []
 _warned_flags = set()
@@ -269,14 +262,19 @@ def theano_flags_for_pytensor(environ=None):
     for Theano, for what PyTensor did not get from its own
     ``PYTENSOR_FLAGS`` or ``.pytensorrc``.
 
-    * names that mean the same (``SAME_ON_PYTENSOR``: ``floatX``,
-      ``mode``, ``optimizer_excluding`` (``dA_fast`` included),
-      ``blas.ldflags`` ...) are passed on, ``.`` written ``__``;
+    * names that mean the same (``theano_tree.PYTENSOR``:
+      ``floatX``, ``mode``, ``optimizer_excluding`` (``dA_fast``
+      included), ``blas.ldflags`` ...) are passed on, ``.`` written
+      ``__``;
     * ``device=cuda`` (``cuda0``, ``gpu`` ...): PyTensor runs on a GPU
       through JAX, so ``mode=JAX`` where JAX sees one; where it does not,
       the reason goes to ``PYTENSOR_GPU_ERRORS``, which
       ``engine.check_device`` raises before anything is written;
-    * any other name has no PyTensor meaning: one warning names it.
+    * the names the Theano face keeps itself (``int_division`` ...) are
+      left to it; Theano's settings without effect here (its old bug
+      warnings, its CUDA back end ...) get one warning each, where they
+      are given another value than Theano's default; a name Theano 1.0.5
+      did not have gets one warning too.
     """
     environ = os.environ if environ is None else environ
     pairs = []
@@ -284,10 +282,11 @@ def theano_flags_for_pytensor(environ=None):
         name = key.replace('.', '__')
         if _engine_value(key, environ, 'pytensor') is not None:
             continue                     # PyTensor's own setting wins
-        if name in SAME_ON_PYTENSOR:
+        meaning = theano_tree.meaning(key)
+        if meaning == theano_tree.PYTENSOR:
             pairs.append((name, value))
         elif name in ('device', 'init_gpu_device'):
-            if not value.startswith(GPU_DEVICES):
+            if not value.startswith(theano_tree.GPU_DEVICES):
                 continue                 # cpu: PyTensor's only device
             reason = jax_gpu_reason()
             if reason is None:
@@ -298,10 +297,17 @@ def theano_flags_for_pytensor(environ=None):
                     '%s=%s: PyTensor runs on a GPU through JAX, and %s. '
                     'Install JAX with CUDA (pip install -U "jax[cuda12]")'
                     % (key, value, reason))
-        elif key not in _warned_flags:
+        elif key in _warned_flags or meaning == theano_tree.FACE:
+            continue
+        elif meaning is None:
             _warned_flags.add(key)
-            warnings.warn('THEANO_FLAGS or .theanorc sets %s, which has no '
-                          'meaning on PyTensor (ignored here)' % key,
+            warnings.warn('THEANO_FLAGS or .theanorc sets %s, which is not '
+                          'a setting of Theano 1.0.5 (ignored here)' % key,
+                          stacklevel=3)
+        elif theano_tree.no_effect_notice(key, value):
+            _warned_flags.add(key)
+            warnings.warn('THEANO_FLAGS or .theanorc: '
+                          + theano_tree.no_effect_notice(key, value),
                           stacklevel=3)
     return pairs
 

@@ -1,87 +1,78 @@
-"""``import theano`` where no Theano can run: Theano 1.0.5's names over
-PyTensor, its successor.
+"""``import theano`` where no Theano can run: Theano 1.0.5's public API
+over PyTensor, its successor.
 
 On Python 3.12 and later Theano 1.0.5 cannot be installed, yet every
-script of the tutorial series starts with ``import theano`` and
-``import theano.tensor as T``.  Where no real Theano is installed and
-PyTensor is, ``import_hook.TheanoImportHook`` loads this package as
-``theano`` (a real Theano is never shadowed).  It gives the names the
-tutorials use, with Theano's meaning where PyTensor changed it:
+script of the tutorial series and of Theano's own documentation starts
+with ``import theano``.  Where no real Theano is installed and PyTensor
+is, ``import_hook.TheanoImportHook`` loads this package as ``theano`` (a
+real Theano is never shadowed).
 
-* ``function`` takes ``theano.In(x, value=...)`` defaults (PyTensor 3
-  refuses them), and ``givens``, ``updates``, ``mode`` as Theano did;
-* ``shared``, ``scan`` (with its updates), ``grad``, ``config`` (with
-  ``config.floatX``, ``config.device``, ``config.blas.ldflags``);
-* ``theano.tensor`` (``T``): PyTensor's tensor module, ``TensorType(dtype,
-  broadcastable)``, and ``T.nnet`` (``sigmoid``, a row-wise ``softmax``,
-  ...); ``theano.tensor.shared_randomstreams.RandomStreams``;
-* ``theano.sandbox.rng_mrg.MRG_RandomStreams``: the project's MRG31k3p
-  stream, which draws Theano's own numbers;
-* a variable is truthy, as in Theano (the tutorials' RBM starts with
-  ``if not input:``); only comparison results refuse ``bool()``.
+Every public name of Theano 1.0.5's modules (``theano``, ``theano.tensor``
+with ``nnet``, ``signal.pool``, ``shared_randomstreams``, ``extra_ops``,
+``basic``; ``theano.sandbox.rng_mrg``, ``theano.scan_module``,
+``theano.gradient``, ``theano.printing``, ``theano.ifelse``,
+``theano.compile``; ``theano.config`` and its sections) is one of:
 
-``THEANO_FLAGS`` and ``.theanorc`` apply (``theano_setup``), below
-``PYTENSOR_FLAGS``.  A Theano name with no PyTensor counterpart raises an
-AttributeError that says so.  ``theano.__version__`` names PyTensor.
+* forwarded to PyTensor's counterpart, where it behaves the same
+  (``_table`` says where each is found);
+* implemented here, where PyTensor has none or changed its meaning:
+  ``function`` with ``In(x, value=...)`` defaults and NumPy results in JAX
+  mode, ``scan`` returning Theano's updates and drawing outer random
+  variables anew at each step, ``config`` with Theano's whole tree, the
+  MRG and NumPy random streams with Theano's numbers, ``conv2d`` and
+  ``pool_2d``, softmax of a vector as a row, ``Rop``/``Lop``, ``pp`` ...;
+* refused, for the rare name with no sensible meaning today (the old GPU
+  back end's internals, MPI ...): ``_compat.Refused``, an AttributeError
+  that says what to use instead.
+
+Importing it does what Theano's import did and no more: NumPy's
+floating-point errors are ignored (``config.numpy.seterr_all``); JAX is
+not imported unless JAX mode is asked for.  Variables are truthy, as in
+Theano (the tutorials' RBM starts with ``if not input:``).
+``theano.__version__`` names PyTensor.
 """
+import logging
 
 from da_tutorial import theano_setup
 
 pytensor = theano_setup.import_pytensor()   # the project's defaults
 import pytensor.tensor  # noqa: E402
-from pytensor import config as _config
-from pytensor import function as _function
-from pytensor.compile.io import In as _PyTensorIn
-from pytensor.compile.io import Out  # noqa: F401
-from pytensor.compile.mode import Mode, get_mode  # noqa: F401
-from pytensor.compile.sharedvalue import shared  # noqa: F401
-from pytensor.gradient import grad  # noqa: F401
-from pytensor.graph.basic import Apply, Constant, Variable  # noqa: F401
-from pytensor.graph.op import Op  # noqa: F401
-from pytensor.scan.basic import scan as _scan
-from pytensor.tensor.variable import _tensor_py_operators
+from pytensor.compile.io import In as _PyTensorIn  # noqa: E402
+from pytensor.compile.io import Out  # noqa: E402,F401
+from pytensor.compile.mode import Mode, get_mode  # noqa: E402,F401
+from pytensor.gradient import grad  # noqa: E402,F401
+from pytensor.graph.basic import Apply, Constant, Variable  # noqa: E402,F401
+from pytensor.graph.op import Op  # noqa: E402,F401
+from pytensor.tensor.variable import _tensor_py_operators  # noqa: E402
 
-from da_tutorial import jax_slices  # noqa: F401  (givens slices in JAX)
-from da_tutorial.theano_face import _compat
+from da_tutorial import jax_slices  # noqa: E402,F401  (givens in JAX)
+from ._compat import (  # noqa: E402
+    check_device, face_names, install_face_finder, theano_default_linker,
+    theano_truthiness, theano_variable_members)
+from .configparser import change_flags, config  # noqa: E402,F401
 
 __version__ = '1.0.5+pytensor.%s' % pytensor.__version__
 # what scripts print to say which engine they run on
 ENGINE = 'PyTensor %s under the dA tutorial\'s Theano face' % \
     pytensor.__version__
 
-_compat.theano_truthiness(_tensor_py_operators)
+install_face_finder()    # import theano.X for every module
+theano_truthiness(_tensor_py_operators)
+theano_variable_members(_tensor_py_operators)
+theano_default_linker()
+
+theano_logger = logging.getLogger('theano')
 
 
-class _Config(object):
-    """``theano.config`` over ``pytensor.config``: Theano's dotted names
-    (``config.blas.ldflags``) and ``device`` ('cpu', or the GPU JAX runs
-    on)."""
-
-    def __init__(self, prefix=''):
-        object.__setattr__(self, '_prefix', prefix)
-
-    def _name(self, name):
-        return self._prefix + name
-
-    def __getattr__(self, name):
-        full = self._name(name)
-        if full == 'device':
-            return _compat.device()
-        if hasattr(_config, full):
-            return getattr(_config, full)
-        if any(key.startswith(full + '__') for key in
-               _config._config_var_dict):
-            return _Config(full + '__')
-        raise AttributeError(
-            'theano.config.%s has no counterpart in PyTensor (this is '
-            'PyTensor %s under the dA tutorial\'s Theano face)'
-            % (full.replace('__', '.'), pytensor.__version__))
-
-    def __setattr__(self, name, value):
-        setattr(_config, self._name(name), value)
+def has_handlers(logger):
+    """True when ``logger`` or one of its ancestors has a handler."""
+    return logger.hasHandlers()
 
 
-config = _Config()
+def disable_log_handler(logger=theano_logger, handler=None):
+    """Remove ``handler`` (all of them when None) from ``logger``."""
+    for h in ([handler] if handler is not None else list(logger.handlers)):
+        logger.removeHandler(h)
 
 
 class In(object):
@@ -98,18 +89,36 @@ class In(object):
     :param value: the value used when a call leaves it out
     """
 
-    def __init__(self, variable, name=None, value=None, **kwargs):
-        self.variable, self.value, self.kwargs = variable, value, kwargs
+    def __init__(self, variable, name=None, value=None, update=None,
+                 mutable=None, strict=False, allow_downcast=None,
+                 autoname=True, implicit=None, borrow=None, shared=False):
+        self.variable, self.value = variable, value
         self.name = name if name is not None else variable.name
+        self.kwargs = dict(update=update, mutable=mutable, strict=strict,
+                           allow_downcast=allow_downcast, autoname=autoname,
+                           implicit=implicit, borrow=borrow, shared=shared)
+
+
+class Param(In):
+    """Theano's older spelling of ``In``: ``Param(x, default=...)``."""
+
+    def __init__(self, variable, default=None, name=None, mutable=False,
+                 strict=False, allow_downcast=None, implicit=None,
+                 borrow=None):
+        In.__init__(self, variable, name=name, value=default,
+                    mutable=mutable, strict=strict,
+                    allow_downcast=allow_downcast, implicit=implicit,
+                    borrow=borrow)
 
 
 def function(inputs, outputs=None, mode=None, updates=None, givens=None,
              no_default_updates=False, accept_inplace=False, name=None,
              rebuild_strict=True, allow_input_downcast=None, profile=None,
              on_unused_input=None):
-    """``theano.function``, compiled by PyTensor: the same arguments, and
-    ``In`` inputs with defaults.  See ``pytensor.function``."""
-    _compat.check_device()
+    """``theano.function``, compiled by PyTensor: the same arguments, ``In``
+    inputs with defaults, and NumPy arrays back in every mode (JAX's
+    included), as Theano gave.  See ``pytensor.function``."""
+    check_device()
     specs, defaults = [], []
     for i, item in enumerate(inputs):
         if isinstance(item, In):
@@ -119,36 +128,72 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                 defaults.append((i, item.name, item.value))
         else:
             specs.append(item)
-    compiled = _function(
+    compiled = pytensor.function(
         specs, outputs, mode=mode, updates=updates, givens=givens,
         no_default_updates=no_default_updates,
         accept_inplace=accept_inplace, name=name,
         rebuild_strict=rebuild_strict,
         allow_input_downcast=allow_input_downcast, profile=profile,
         on_unused_input=on_unused_input)
-    if not defaults:
-        return compiled
-    return _compat.WithDefaults(compiled, defaults)
+    from theano.compile.function_module import theano_function
+    return theano_function(compiled, defaults)
 
 
-def scan(fn, sequences=None, outputs_info=None, non_sequences=None,
-         n_steps=None, truncate_gradient=-1, go_backwards=False, mode=None,
-         name=None, profile=False, allow_gc=None, strict=False,
-         return_list=False):
-    """``theano.scan``: returns ``(outputs, updates)``, as Theano's did.
-    See ``pytensor.scan``."""
-    return _scan(fn, sequences=sequences, outputs_info=outputs_info,
-                 non_sequences=non_sequences, n_steps=n_steps,
-                 truncate_gradient=truncate_gradient,
-                 go_backwards=go_backwards, mode=mode, name=name,
-                 profile=profile, allow_gc=allow_gc, strict=strict,
-                 return_list=return_list, return_updates=True)
+def function_dump(filename, inputs, outputs=None, mode=None, updates=None,
+                  givens=None, no_default_updates=False,
+                  accept_inplace=False, name=None, rebuild_strict=True,
+                  allow_input_downcast=None, profile=None,
+                  on_unused_input=None, extra_tag_to_remove=None):
+    """``theano.function_dump``: pickle what ``theano.function`` would be
+    given into ``filename``, to reproduce a compilation elsewhere."""
+    from pytensor.compile.debug.dump import function_dump as dump
+    return dump(filename, inputs, outputs, mode=mode, updates=updates,
+                givens=givens, no_default_updates=no_default_updates,
+                accept_inplace=accept_inplace, name=name,
+                rebuild_strict=rebuild_strict,
+                allow_input_downcast=allow_input_downcast, profile=profile,
+                on_unused_input=on_unused_input,
+                extra_tag_to_remove=extra_tag_to_remove)
 
 
-def __getattr__(name):
-    """Other names: PyTensor's, where it has them."""
-    return _compat.forward(pytensor, 'theano', name)
+def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
+    """``theano.shared``: PyTensor's, and a ``numpy.random.RandomState``
+    shared as Theano shared it (``RandomStateSharedVariable``)."""
+    import numpy
+    if isinstance(value, numpy.random.RandomState):
+        from theano.tensor.raw_random import randomstate_constructor
+        return randomstate_constructor(value, name=name, strict=strict,
+                                       allow_downcast=allow_downcast,
+                                       **kwargs)
+    return pytensor.shared(value, name=name, strict=strict,
+                           allow_downcast=allow_downcast, **kwargs)
 
+
+def dot(l, r):
+    """``theano.dot``: the product of two variables (``T.dot``), or of
+    whatever else defines ``__dot__``."""
+    import theano.tensor
+    return theano.tensor.dot(l, r)
+
+
+def get_scalar_constant_value(v):
+    """The constant a scalar variable always holds (``T.constant`` or a
+    shared variable's value are not constants).
+
+    :raises theano.tensor.NotScalarConstantError: where it is not one
+    """
+    from pytensor.tensor.basic import get_scalar_constant_value as get
+    return get(v)
+
+
+from theano.scan_module import (  # noqa: E402,F401
+    foldl, foldr, map, reduce, scan, scan_checkpoints)
+from theano.printing import pp, pprint  # noqa: E402,F401
+from theano.gradient import Lop, Rop, subgraph_grad  # noqa: E402,F401
+from theano.updates import OrderedUpdates  # noqa: E402,F401
+
+# Theano's other names: PyTensor's, where it has them (_table)
+__getattr__, __dir__ = face_names(globals())
 
 import theano.tensor  # noqa: E402  (theano.tensor, as in Theano)
-_compat.install_alias_finder()
+theano.configparser.apply_numpy_seterr()   # as Theano's import did

@@ -1,33 +1,115 @@
-"""What the Theano face needs to keep Theano's meaning over PyTensor:
-truthy variables, ``In`` defaults, the device, and one clear error for a
-name PyTensor lacks."""
+"""The face's plumbing: where each Theano name is found over PyTensor
+(``lookup``, after ``_table``), the refusal of a name with no meaning
+today, Theano's truthy variables, the device, ``In`` defaults, and the
+finder that makes ``import theano.X`` work for every module of the table.
+"""
 import importlib
 import importlib.abc
 import importlib.util
 import sys
 
 from da_tutorial import theano_setup
+from ._table import COMMON, MODULES, NO_SOURCES, PACKAGES, refusal_reason
 
 
-def forward(module, face_name, name):
-    """Return ``module.name`` (PyTensor's), or raise AttributeError saying
-    that Theano's ``face_name.name`` has no counterpart in PyTensor."""
-    if name.startswith('__'):
-        raise AttributeError(name)
-    try:
-        return getattr(module, name)
-    except AttributeError:
-        pass
-    try:     # a submodule of PyTensor's, not imported yet
-        return importlib.import_module(module.__name__ + '.' + name)
-    except ImportError:
-        pass
+class Refused(AttributeError):
+    """A Theano 1.0.5 name with no sensible meaning on PyTensor (the old
+    GPU back end's internals, MPI, Theano's own graph rewrites ...).  The
+    message says what to use instead.  An AttributeError, so that
+    ``hasattr`` and ``getattr(module, name, default)`` work as on a
+    Theano that lacks the name."""
+
+
+class RefusedImport(ImportError):
+    """``import theano.X`` of a Theano module with no meaning on PyTensor;
+    the message says what to use instead."""
+
+
+def _pytensor_version():
     import pytensor
+    return pytensor.__version__
+
+
+def refusal(theano_name, name):
+    """The Refused error of ``theano_name.name``, or None when the table
+    does not refuse it."""
+    reason = refusal_reason(theano_name, name)
+    if reason is None:
+        return None
+    return Refused('%s.%s is not available in the dA tutorial\'s Theano '
+                   'face over PyTensor %s: %s'
+                   % (theano_name, name, _pytensor_version(), reason))
+
+
+def lookup(theano_name, name):
+    """Theano's ``theano_name.name`` on PyTensor: refused, or the table's
+    rename, else the first of the module's sources that has the name, else
+    its submodule (a face module or PyTensor's).
+
+    :raises Refused: where the table refuses the name
+    :raises AttributeError: where nothing has it
+    """
+    entry = MODULES.get(theano_name, NO_SOURCES)
+    error = refusal(theano_name, name)
+    if error is not None:
+        raise error
+    target = entry.renamed.get(name) or COMMON.get(name)
+    if target is not None:
+        module, _, attr = target.partition(':')
+        return getattr(importlib.import_module(module), attr) if attr \
+            else importlib.import_module(module)
+    for source in entry.sources:
+        module = importlib.import_module(source)
+        try:
+            return getattr(module, name)
+        except Refused:
+            raise
+        except AttributeError:
+            pass
+    submodule = theano_name + '.' + name
+    try:
+        return importlib.import_module(submodule)
+    except ModuleNotFoundError as e:
+        if e.name != submodule:
+            raise
     raise AttributeError(
-        '%s.%s has no counterpart in PyTensor, which runs Theano\'s names '
+        "%s.%s has no counterpart in PyTensor, which runs Theano's names "
         'here (PyTensor %s under the dA tutorial\'s Theano face, since '
         'Theano 1.0.5 needs Python 3.11 or older)'
-        % (face_name, name, pytensor.__version__))
+        % (theano_name, name, _pytensor_version()))
+
+
+def face_names(namespace):
+    """A face module's ``__getattr__`` and ``__dir__`` (PEP 562): Theano's
+    other names of the module whose globals are ``namespace`` (``lookup``;
+    what it finds is kept in the module, so each name is looked up once),
+    and its own names with its sources'."""
+    theano_name = namespace['__name__']
+    entry = MODULES.get(theano_name, NO_SOURCES)
+
+    def __getattr__(name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        value = lookup(theano_name, name)
+        namespace[name] = value
+        return value
+
+    def __dir__():
+        names = set(namespace) | set(entry.renamed)
+        for source in entry.sources:
+            names.update(dir(importlib.import_module(source)))
+        return sorted(names)
+    return __getattr__, __dir__
+
+
+def _pytensor_module(theano_name):
+    """``pytensor.X`` for ``theano.X`` where PyTensor has that module, else
+    None (without importing it)."""
+    target = 'pytensor' + theano_name[len('theano'):]
+    try:
+        return target if importlib.util.find_spec(target) else None
+    except ImportError:
+        return None
 
 
 def theano_truthiness(operators):
@@ -58,6 +140,50 @@ def theano_truthiness(operators):
     operators._theano_truthiness = True
 
 
+def theano_variable_members(operators):
+    """Give variables the members Theano's had and PyTensor's lack:
+    ``get_scalar_constant_value()``, ``choose(choices, out, mode)`` and
+    the construction observers (called with each new variable)."""
+    from pytensor.graph.basic import Variable
+    if getattr(Variable, 'construction_observers', None) is not None:
+        return
+
+    def get_scalar_constant_value(self):
+        import theano.tensor
+        return theano.tensor.get_scalar_constant_value(self)
+
+    def choose(self, choices, out=None, mode='raise'):
+        import theano.tensor
+        return theano.tensor.choose(self, choices, out=out, mode=mode)
+
+    def append_construction_observer(cls, observer):
+        cls.construction_observers.append(observer)
+
+    def remove_construction_observer(cls, observer):
+        cls.construction_observers.remove(observer)
+
+    def notify_construction_observers(cls, instance):
+        for observer in cls.construction_observers:
+            observer(instance)
+
+    operators.get_scalar_constant_value = get_scalar_constant_value
+    operators.choose = choose
+    Variable.construction_observers = []
+    Variable.append_construction_observer = classmethod(
+        append_construction_observer)
+    Variable.remove_construction_observer = classmethod(
+        remove_construction_observer)
+    Variable.notify_construction_observers = classmethod(
+        notify_construction_observers)
+    init = Variable.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if Variable.construction_observers:
+            Variable.notify_construction_observers(self)
+    Variable.__init__ = __init__
+
+
 def device():
     """Theano's ``config.device``: 'cpu', or 'cuda' where PyTensor runs on
     a GPU through JAX."""
@@ -77,52 +203,59 @@ def check_device():
         check_device()
 
 
-class WithDefaults(object):
-    """A compiled function whose ``In`` inputs have defaults: a call may
-    leave them out, by position or by name (Theano's ``value=``)."""
-
-    def __init__(self, compiled, defaults):
-        self.compiled = compiled
-        self.defaults = defaults      # [(position, name, value)]
-
-    def __call__(self, *args, **kwargs):
-        for position, name, value in self.defaults:
-            if position >= len(args) and name not in kwargs:
-                kwargs[name] = value
-        return self.compiled(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.compiled, name)
-
-
-class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import theano.X`` for the modules the face does not write itself:
-    PyTensor's ``pytensor.X``, the same module object under both names
-    (``theano.printing``, ``theano.ifelse``, ``theano.gradient`` ...)."""
+class FaceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import theano.X`` for the modules the face has no file of: a
+    module made from the table (``MODULES``: Theano's names over
+    its PyTensor sources), else PyTensor's ``pytensor.X`` itself, under
+    both names (``theano.scalar`` ...); a module the table refuses raises
+    ``RefusedImport``, saying what to use instead."""
 
     def find_spec(self, fullname, path=None, target=None):
         if not fullname.startswith('theano.') or \
-                getattr(sys.modules.get('theano'), '__version__', '').find(
-                    '+pytensor') < 0:
+                '+pytensor' not in getattr(sys.modules.get('theano'),
+                                           '__version__', ''):
             return None
-        target_name = 'pytensor.' + fullname[len('theano.'):]
-        try:
-            found = importlib.util.find_spec(target_name)
-        except ImportError:
+        parent, _, name = fullname.rpartition('.')
+        error = refusal(parent, name)
+        if error is not None:
+            raise RefusedImport(str(error), name=fullname)
+        if fullname not in MODULES and \
+                _pytensor_module(fullname) is None:
             return None
-        if found is None:
-            return None
-        return importlib.util.spec_from_loader(fullname, self)
+        return importlib.util.spec_from_loader(
+            fullname, self, is_package=fullname in PACKAGES)
 
     def create_module(self, spec):
-        return importlib.import_module('pytensor.' + spec.name[7:])
+        if spec.name in MODULES:
+            return None          # a new module, filled by exec_module
+        return importlib.import_module(_pytensor_module(spec.name))
 
     def exec_module(self, module):
-        pass
+        if module.__name__ not in MODULES or \
+                module.__name__.startswith('pytensor'):
+            return
+        namespace = vars(module)
+        namespace['__getattr__'], namespace['__dir__'] = face_names(namespace)
+        if module.__name__ in PACKAGES:
+            module.__path__ = []
 
 
-def install_alias_finder():
-    """Put ``AliasFinder`` last on ``sys.meta_path`` (the face's own files
+def install_face_finder():
+    """Put ``FaceFinder`` last on ``sys.meta_path`` (the face's own files
     come first), once."""
-    if not any(isinstance(f, AliasFinder) for f in sys.meta_path):
-        sys.meta_path.append(AliasFinder())
+    if not any(isinstance(f, FaceFinder) for f in sys.meta_path):
+        sys.meta_path.append(FaceFinder())
+
+
+def theano_default_linker():
+    """Theano compiled with its C back end unless told otherwise: so does
+    the face, where the user set no ``mode`` or ``linker`` (in
+    ``THEANO_FLAGS``, ``PYTENSOR_FLAGS`` or their rc files).  PyTensor's
+    own default, Numba, takes about a second to compile each function
+    (the tutorials compile dozens)."""
+    import pytensor
+    if any(theano_setup.user_setting(name, engine='pytensor')
+           for name in ('mode', 'linker')):
+        return
+    if pytensor.config.mode == 'Mode':
+        pytensor.config.linker = 'cvm'

@@ -1,1 +1,2 @@
-"""``theano.sandbox``: only ``rng_mrg`` is there (the tutorials' stream)."""
+"""``theano.sandbox``: ``rng_mrg`` (the MRG stream) and ``multinomial``
+(its Ops); the rest of Theano's sandbox had no users outside it."""

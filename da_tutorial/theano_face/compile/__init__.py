@@ -1,0 +1,72 @@
+"""``theano.compile`` over ``pytensor.compile``: ``Mode``, ``get_mode``,
+``SharedVariable``, ``OpFromGraph``, ``ProfileStats`` ... are PyTensor's;
+``function``, ``shared``, ``In`` and ``Param`` are the face's (Theano's
+meaning); here the names PyTensor dropped: the predefined modes
+``FAST_RUN`` and ``FAST_COMPILE``, ``pfunc``, ``is_same_graph``,
+``generic_constructor`` ..."""
+import sys
+import types
+
+from pytensor.compile.mode import get_mode
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.basic import equal_computations
+from pytensor.link.c.type import generic
+
+from .._compat import face_names
+
+from theano import In, Param, function, shared  # noqa: E402,F401
+
+FAST_RUN = get_mode('FAST_RUN')
+FAST_COMPILE = get_mode('FAST_COMPILE')
+# the optimizer tags every mode leaves out (Theano's, when no C compiler)
+exclude = []
+# the value of an input that has none
+NODEFAULT = ['NODEFAULT']
+
+
+def pfunc(params, outputs=None, mode=None, updates=None, givens=None,
+          no_default_updates=False, accept_inplace=False, name=None,
+          rebuild_strict=True, allow_input_downcast=None, profile=None,
+          on_unused_input=None, output_keys=None):
+    """``theano.function``'s own compile step: the same arguments, the
+    inputs called ``params``."""
+    import theano
+    return theano.function(params, outputs, mode=mode, updates=updates,
+                           givens=givens,
+                           no_default_updates=no_default_updates,
+                           accept_inplace=accept_inplace, name=name,
+                           rebuild_strict=rebuild_strict,
+                           allow_input_downcast=allow_input_downcast,
+                           profile=profile, on_unused_input=on_unused_input)
+
+
+def is_same_graph(var1, var2, givens=None, debug=False):
+    """True when ``var1`` and ``var2`` compute the same thing (after the
+    replacements of ``givens``: pairs or a dict)."""
+    pairs = list(givens.items() if isinstance(givens, dict)
+                 else givens or [])
+    return equal_computations([var1], [var2], [p[0] for p in pairs],
+                              [p[1] for p in pairs])
+
+
+def generic_constructor(value, name=None, strict=False, allow_downcast=None):
+    """A shared variable holding any Python object."""
+    return SharedVariable(type=generic, value=value, name=name,
+                          strict=strict, allow_downcast=allow_downcast)
+
+
+# Theano's other names: PyTensor's, where it has them (_table)
+__getattr__, __dir__ = face_names(globals())
+
+
+class _CompileModule(types.ModuleType):
+    """``theano.compile``, whose ``function`` stays the function when the
+    module ``theano.compile.function`` is imported (as in Theano)."""
+
+    def __setattr__(self, name, value):
+        if name == 'function' and isinstance(value, types.ModuleType):
+            return
+        types.ModuleType.__setattr__(self, name, value)
+
+
+sys.modules[__name__].__class__ = _CompileModule

@@ -1,0 +1,115 @@
+"""``theano.compile.function_module``: ``Function``, what
+``theano.function`` returns: PyTensor's compiled function with Theano's
+members (``f.fn``, ``f.value[x]``, ``f.container[x]``, ``f.finder`` ...)
+and, where ``In`` inputs have defaults or the function runs on JAX, a
+call that fills those in and returns NumPy arrays."""
+import numpy
+from pytensor.compile.executor import Function as _Function
+
+from .._compat import face_names
+
+
+class _Items(object):
+    """``f.value[x]`` / ``f.container[x]``: an input's value or container,
+    by variable, name or position."""
+
+    def __init__(self, function, containers):
+        self.function, self.containers = function, containers
+
+    def __getitem__(self, key):
+        container = self.function._finder[key]
+        return container if self.containers else container.value
+
+    def __setitem__(self, key, value):
+        self.function._finder[key].value = value
+
+    def __contains__(self, key):
+        return key in self.function._finder
+
+
+class Function(_Function):
+    """A compiled function, as Theano had it."""
+    __slots__ = ()     # PyTensor's layout: the class of a compiled one
+
+    @property
+    def fn(self):
+        """The virtual machine that runs the graph (Theano's ``fn``)."""
+        return self.vm
+
+    @property
+    def finder(self):
+        return self._finder
+
+    @property
+    def inv_finder(self):
+        return self._inv_finder
+
+    @property
+    def indices(self):
+        return [(i, None, [i]) for i in self.maker.inputs]
+
+    @property
+    def defaults(self):
+        return [(i.value is None and not i.implicit, i.update is not None,
+                 c.storage[0])
+                for i, c in zip(self.maker.inputs, self.input_storage)]
+
+    @property
+    def value(self):
+        return _Items(self, False)
+
+    @property
+    def container(self):
+        return _Items(self, True)
+
+    def sync_shared(self):
+        """Theano's wait for shared GPU values: nothing to wait for here."""
+
+
+class DefaultingFunction(Function):
+    """A compiled function whose ``In`` inputs have defaults (a call may
+    leave them out, by position or by name: Theano's ``value=``), and
+    whose results are NumPy arrays (JAX's arrays are turned into them)."""
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        for position, name, value in self.maker.theano_defaults:
+            if position >= len(args) and name not in kwargs:
+                kwargs[name] = value
+        out = Function.__call__(self, *args, **kwargs)
+        if isinstance(out, (list, tuple)):
+            return [numpy.asarray(o) for o in out]
+        return numpy.asarray(out) if out is not None else out
+
+
+def refuse_dynamic_slices(fgraph):
+    """Raise, naming the Op, where JAX mode meets a slice whose length is
+    known only at run time (JAX compiles for fixed shapes; a slice of
+    fixed length at a variable start, ``x[i:i + 20]``, is fine)."""
+    from pytensor.graph.basic import Constant
+    from pytensor.tensor.subtensor import Subtensor
+    for node in fgraph.toposort():
+        if isinstance(node.op, Subtensor) and not all(
+                isinstance(i, Constant) for i in node.inputs[1:]):
+            raise NotImplementedError(
+                'JAX mode cannot run %s: its slice bounds are known only '
+                'when the function runs, and JAX compiles for fixed '
+                'shapes. Give the slice a fixed length (x[i:i + n]), or '
+                "compile this function in the C mode (mode='FAST_RUN')."
+                % node.op)
+
+
+def theano_function(compiled, defaults):
+    """``compiled`` (PyTensor's) made a ``Function``; a
+    ``DefaultingFunction`` where ``defaults`` (``[(position, name,
+    value)]``) or its JAX linker ask for it."""
+    jax = type(compiled.maker.linker).__name__ == 'JAXLinker'
+    if jax:
+        refuse_dynamic_slices(compiled.maker.fgraph)
+    compiled.__class__ = DefaultingFunction if defaults or jax else Function
+    compiled.maker.theano_defaults = defaults
+    return compiled
+
+
+# Theano's other names: PyTensor's, where it has them (_table)
+__getattr__, __dir__ = face_names(globals())
