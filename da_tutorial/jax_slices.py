@@ -23,7 +23,7 @@ from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.tensor.elemwise import Elemwise
 from pytensor.tensor.subtensor import Subtensor
 
-from da_tutorial import jax_dispatch
+from da_tutorial import linker_dispatch
 
 
 def affine(var):
@@ -146,7 +146,12 @@ def register():
         return
     optdb.register('dA_fixed_length_slices', in2out(fixed_length_slices),
                    'jax', position=0.9)
-    jax_dispatch.register(FixedLengthSlice, _jax_fixed_length_slice)
+    linker_dispatch.register('jax', _register_jax)
+
+
+def _register_jax():
+    from pytensor.link.jax.dispatch import jax_funcify
+    jax_funcify.register(FixedLengthSlice)(_jax_fixed_length_slice)
 
 
 register()

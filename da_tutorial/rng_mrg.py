@@ -472,19 +472,29 @@ if 'pytensor' in sys.modules:
         return mrg_uniform
 
     def _register_other_linkers():
-        """Give MRGUniform to PyTensor's Numba mode and to its JAX mode."""
-        from pytensor.link.numba.dispatch.basic import \
-            register_funcify_default_op_cache_key
-        # Numba keeps compiled functions on disk by the op's properties:
-        # the source's hash, added to that key, makes any change recompile
-        import inspect
-        salt = int(source_hash(inspect.getsource(_numba_mrg_uniform)), 16)
-        register_funcify_default_op_cache_key(MRGUniform)(
-            lambda op, node=None, **kwargs: (_numba_mrg_uniform(op), salt))
-        from da_tutorial import jax_dispatch
-        jax_dispatch.register(
-            MRGUniform,
-            lambda op, node=None, **kwargs: _jax_mrg_uniform(op, node))
+        """Give MRGUniform to PyTensor's Numba and JAX modes, when each
+        first compiles (``linker_dispatch``)."""
+        from da_tutorial import linker_dispatch
+
+        def numba():
+            from pytensor.link.numba.dispatch.basic import \
+                register_funcify_default_op_cache_key
+            # Numba keeps compiled functions on disk by the op's
+            # properties: the source's hash, added to that key, makes any
+            # change recompile
+            import inspect
+            salt = int(source_hash(inspect.getsource(_numba_mrg_uniform)),
+                       16)
+            register_funcify_default_op_cache_key(MRGUniform)(
+                lambda op, node=None, **kwargs: (_numba_mrg_uniform(op),
+                                                 salt))
+
+        def jax():
+            from pytensor.link.jax.dispatch import jax_funcify
+            jax_funcify.register(MRGUniform)(
+                lambda op, node=None, **kwargs: _jax_mrg_uniform(op, node))
+        linker_dispatch.register('numba', numba)
+        linker_dispatch.register('jax', jax)
 
         @node_rewriter([MRGUniform])
         def mrg_size_as_tuple(fgraph, node):

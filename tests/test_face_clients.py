@@ -9,12 +9,20 @@ printed under Python 3.11 (tests/clients/theano_1.0.5.json, written by
 tests/clients/record.py), and its first figures, where that is cheap, with
 NumPy.
 """
+import importlib.util
+import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy
 import pytest
 
-from test_tutorial_client import installed, run_client, same_as_theano
+from conftest import small_dataset_file
+from test_setup import RC, run_env
+from test_tutorial_client import (CLIENTS, ENGINE, REFERENCE, flatten,
+                                  installed, run_client, same_as_theano)
 
 
 def sigmoid(a):
@@ -257,3 +265,42 @@ def test_doc_logistic(tmp_path):
     assert result['dtypes'] == [1, 1, 1]
     assert result['accuracy'] > 0.6
     same_as_theano('doc_logistic', result, rtol=1e-4)
+
+
+@installed
+def test_random_draws(tmp_path):
+    """Every draw of both streams, seeding included, gives Theano's
+    numbers: bit for bit, but for float32 truncated normals, where a few
+    differ in their last bit (rtol 1e-5)."""
+    result = run_client('random_draws', tmp_path)
+    # the uniforms of RandomStreams(99): its first generator is seeded
+    # with RandomState(99).randint(2 ** 30)
+    seed = numpy.random.RandomState(99).randint(2 ** 30)
+    numpy.testing.assert_allclose(
+        result['numpy'][0][0], numpy.random.RandomState(seed).uniform(
+            size=6).astype('float32'), rtol=1e-7)
+    assert result['truncated_within'] == 1
+    same_as_theano('random_draws', result, rtol=1e-5)
+
+
+@installed
+@pytest.mark.skipif(ENGINE != 'pytensor' or
+                    importlib.util.find_spec('jax') is None,
+                    reason="PyTensor's JAX mode, where JAX is installed")
+def test_random_draws_in_jax_mode(tmp_path):
+    """The MRG stream's draws in JAX mode are Theano's too (its
+    RandomStreams, NumPy's RandomState, cannot run there)."""
+    dataset = small_dataset_file(tmp_path)
+    r = subprocess.run([sys.executable, os.path.join(CLIENTS,
+                                                     'random_draws.py'),
+                        dataset, str(tmp_path), 'mrg'], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=600,
+                       env=run_env(**{RC: os.devnull, 'THEANO_FLAGS':
+                                      'floatX=float32,mode=JAX'}))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.splitlines()[-1])
+    with open(REFERENCE) as f:
+        expected = json.load(f)['random_draws']
+    for key in ('mrg', 'mrg_seeded'):
+        numpy.testing.assert_allclose(flatten(result[key]),
+                                      flatten(expected[key]), rtol=1e-5)

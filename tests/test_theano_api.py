@@ -239,3 +239,38 @@ def test_config_holds_theanos_tree_with_its_defaults():
             wrong.append('%s: Theano %r, here %r' % (name, entry['value'],
                                                      value))
     assert not wrong, '\n'.join(wrong)
+
+
+@pytest.mark.skipif(not ON_FACE, reason="the face's coverage of Theano")
+def test_docs_give_the_faces_coverage_as_it_is():
+    """docs/engines.md's table is what face_coverage.py counts now."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'theano_api'))
+    import face_coverage
+    with open(os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))), 'docs', 'engines.md')) as f:
+        docs = f.read()
+    assert face_coverage.table() in docs
+
+
+IMPORT = ('import sys, numpy; numpy.random.seed(1234); import theano, '
+          'theano.tensor; print(repr(numpy.random.rand()), "jax" in '
+          'sys.modules, "numba" in sys.modules)')
+
+
+def test_import_theano_has_no_side_effects_beyond_theanos(tmp_path):
+    """NumPy's global generator is untouched and neither JAX nor Numba is
+    imported (Theano's import touched neither); NumPy's floating-point
+    errors are ignored, as Theano's import set them."""
+    import subprocess
+    import sys
+    from test_setup import run_env
+    r = subprocess.run([sys.executable, '-c', IMPORT + '; print(numpy.'
+                        'geterr())'], cwd=str(tmp_path), env=run_env(),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == '%r False False' % numpy.random.RandomState(
+        1234).rand()
+    assert eval(lines[1]) == dict(divide='ignore', over='ignore',
+                                  under='ignore', invalid='ignore')

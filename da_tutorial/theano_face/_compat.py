@@ -184,6 +184,37 @@ def theano_variable_members(operators):
     Variable.__init__ = __init__
 
 
+def theano_constant_strings():
+    """Print constants as Theano printed them: ``TensorConstant{2}``,
+    ``TensorConstant{(3,) of 0.0}``, ``Constant{1}`` (PyTensor prints the
+    bare value; ``theano.pp`` and ``debugprint`` show these)."""
+    import numpy
+    from pytensor.scalar.basic import ScalarConstant
+    from pytensor.tensor.variable import TensorConstant
+    if getattr(TensorConstant, '_theano_str', False):
+        return
+
+    def short(name, dots):
+        return name[:10] + dots + name[-10:] if len(name) > 20 else name
+
+    def tensor_constant_str(self):
+        flat = numpy.asarray(self.data).ravel()
+        if numpy.ndim(self.data) > 0 and flat.size and (flat == flat[0]).all():
+            name = '%s of %s' % (numpy.shape(self.data), flat[0])
+        else:
+            name = '%s' % self.data
+        return 'TensorConstant{%s}' % short(name, '..')
+
+    def scalar_constant_str(self):
+        if self.name is not None:
+            return self.name
+        return 'Constant{%s}' % short(str(self.data), '...')
+
+    TensorConstant.__str__ = tensor_constant_str
+    ScalarConstant.__str__ = scalar_constant_str
+    TensorConstant._theano_str = True
+
+
 def device():
     """Theano's ``config.device``: 'cpu', or 'cuda' where PyTensor runs on
     a GPU through JAX."""

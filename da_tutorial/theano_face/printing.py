@@ -5,12 +5,17 @@ here."""
 import hashlib
 import itertools
 
-from pytensor.graph.basic import Variable
-from pytensor.printing import pp, pprint  # noqa: F401
+from pytensor.graph.basic import Constant, Variable
+from pytensor.printing import leaf_printer
+from pytensor.printing import pprint as _pprint
 
 from ._compat import face_names
 
 pydot_imported_msg = ''
+# Theano's pretty-printer: PyTensor's, with constants as Theano wrote them
+# (TensorConstant{2}: str() of a constant here; see _compat)
+pprint = pp = _pprint.clone_assign(
+    lambda pstate, r: isinstance(r, Constant), leaf_printer)
 
 
 def debugprint(obj, depth=-1, print_type=False, file=None, ids='CHAR',

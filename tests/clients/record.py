@@ -21,7 +21,9 @@ CLIENTS = (
     'cA', 'rbm', 'DBN', 'mlp_client', 'sda', 'lenet', 'hmc', 'rnn_softmax',
     # Theano's own documentation tutorial (doc/tutorial)
     'doc_random', 'doc_gradients', 'doc_loops', 'doc_conditions',
-    'doc_modes', 'doc_logistic')
+    'doc_modes', 'doc_logistic',
+    # every draw of the two random streams
+    'random_draws')
 
 
 def main():

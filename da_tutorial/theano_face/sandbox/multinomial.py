@@ -10,6 +10,8 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.scalar import as_scalar
 
+from da_tutorial import linker_dispatch
+
 from .._compat import face_names
 
 
@@ -120,6 +122,70 @@ class ChoiceFromUniform(MultinomialFromUniform):
 
 class MultinomialWOReplacementFromUniform(ChoiceFromUniform):
     """Theano's older name of ``ChoiceFromUniform``."""
+
+
+def _jax_multinomial(op, node=None, **kwargs):
+    """``MultinomialFromUniform`` in JAX: the same draws."""
+    import jax.numpy as jnp
+    dtype = node.outputs[0].dtype
+
+    def multinomial(pvals, unis, n):
+        rows, k = pvals.shape
+        cumulative = jnp.cumsum(pvals.astype('float64'), axis=1)
+        above = cumulative[None] > unis.reshape(-1, rows)[:, :, None]
+        first = jnp.argmax(above, axis=-1)
+        hit = above.any(axis=-1)
+        counts = ((jnp.arange(k) == first[..., None]) & hit[..., None])
+        return counts.sum(axis=0).astype(dtype)
+    return multinomial
+
+
+def _jax_choice(op, node=None, **kwargs):
+    """``ChoiceFromUniform`` in JAX: the same choices, the probabilities
+    renormalised after each with a sum in their own precision, in
+    Theano's order."""
+    import jax
+    import jax.numpy as jnp
+    dtype = node.outputs[0].dtype
+    replace = op.replace
+
+    def renormalise(row, m, before):
+        """One row, its choice ``m`` removed (see ``_renormalise``)."""
+        k = row.shape[0]
+        row = row.at[m].set(0)
+
+        def add(s, kv):
+            at, v = kv
+            return jnp.where(at >= m, s + v, s), None
+        s, _ = jax.lax.scan(add, before.astype(row.dtype),
+                            (jnp.arange(k), row))
+        return row / s
+
+    def choice(pvals, unis, n):
+        rows, k = pvals.shape
+        draws = unis.reshape(-1, rows)
+        p, out = pvals, []
+        for c in range(draws.shape[0]):
+            cumulative = jnp.cumsum(p.astype('float64'), axis=1)
+            above = cumulative > draws[c][:, None]
+            m = jnp.argmax(above, axis=1)
+            out.append(m)
+            if c < draws.shape[0] - 1 and not replace:
+                at_m = jnp.take_along_axis(p, m[:, None], 1)[:, 0]
+                before = jnp.take_along_axis(cumulative, m[:, None], 1)[
+                    :, 0] - at_m.astype('float64')
+                p = jax.vmap(renormalise)(p, m, before)
+        return jnp.stack(out, axis=1).astype(dtype)
+    return choice
+
+
+def _register_jax():
+    from pytensor.link.jax.dispatch import jax_funcify
+    jax_funcify.register(MultinomialFromUniform)(_jax_multinomial)
+    jax_funcify.register(ChoiceFromUniform)(_jax_choice)
+
+
+linker_dispatch.register('jax', _register_jax)
 
 
 # Theano's other names: PyTensor's, where it has them (_table)

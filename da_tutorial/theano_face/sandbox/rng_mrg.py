@@ -9,11 +9,12 @@ import warnings
 
 import numpy
 import pytensor.tensor as T
-from pytensor.gradient import undefined_grad
-from pytensor.graph.basic import Variable
+from pytensor.gradient import grad_undefined, undefined_grad
+from pytensor.graph.basic import Apply, Variable
+from pytensor.graph.op import Op
 from pytensor.scalar import upcast
 
-from da_tutorial import rng_mrg
+from da_tutorial import linker_dispatch, rng_mrg
 from da_tutorial.rng_mrg import (  # noqa: F401
     M1, M2, MRGUniform as mrg_uniform, guess_n_streams)
 
@@ -99,6 +100,96 @@ def _check_size(size):
             raise ValueError('Size must be a int, tuple, list or Theano '
                              'variable.', size)
     return T.as_tensor_variable(size, ndim=1)
+
+
+class TruncatedFix(Op):
+    """``TruncatedFix(dtype)(z0, z1, cos_theta, sin_theta, rstate) ->
+    (new rstate, samples)``: Theano's truncation of Box-Muller samples to
+    two deviations.  The samples beyond (``z``, at angles ``theta``) get
+    new radii ``sqrt(-2 log u)`` from uniforms ``u`` in [e**-2, 1), drawn
+    from the substreams ``rstate`` (as many as there are such samples);
+    the result is Theano's ``join(z0 kept, z0 redrawn, z1 kept, z1
+    redrawn)``.  One Op, where Theano's graph had data-dependent shapes,
+    so that JAX mode runs it too.
+
+    :type dtype: str
+    :param dtype: 'float32' or 'float64'
+    """
+    __props__ = ('dtype',)
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def make_node(self, z0, z1, cos_theta, sin_theta, rstate):
+        inputs = [T.as_tensor_variable(v) for v in
+                  (z0, z1, cos_theta, sin_theta, rstate)]
+        return Apply(self, inputs, [inputs[4].type(),
+                                    T.TensorType(self.dtype, (None,))()])
+
+    def perform(self, node, inputs, outputs):
+        z0, z1, cos_theta, sin_theta, rstate = inputs
+        bad0, bad1 = (z0 < -2.) | (z0 > 2.), (z1 < -2.) | (z1 > 2.)
+        n0 = int(bad0.sum())
+        u, outputs[0][0] = rng_mrg.mrg_uniform_numpy(
+            rstate, n0 + int(bad1.sum()), self.dtype)
+        r = _radii(u, self.dtype, numpy)
+        outputs[1][0] = numpy.concatenate([
+            z0[~bad0], r[:n0] * cos_theta[bad0], z1[~bad1],
+            r[n0:] * sin_theta[bad1]]).astype(self.dtype)
+
+    def grad(self, inputs, output_grads):
+        return [grad_undefined(self, i, v, 'random numbers have no '
+                               'gradient') for i, v in enumerate(inputs)]
+
+
+def _radii(u, dtype, xp):
+    """The radii of the redrawn samples from uniforms in (0, 1]: as
+    Theano computed ``sqrt(-2 log(u (1 - e**-2) + e**-2))``."""
+    lower = xp.asarray(1. / numpy.e ** 2, dtype=dtype)
+    one = xp.asarray(1., dtype=dtype)
+    return xp.sqrt(xp.asarray(-2., dtype=dtype) * xp.log(
+        u * (one - lower) + lower))
+
+
+def _jax_truncated_fix(op, node=None, **kwargs):
+    """``TruncatedFix`` in JAX: as many uniforms as samples, the state
+    advanced only by those used, and the samples placed by sorting."""
+    import jax.numpy as jnp
+    dtype = op.dtype
+
+    def truncated_fix(z0, z1, cos_theta, sin_theta, rstate):
+        bad0, bad1 = (z0 < -2.) | (z0 > 2.), (z1 < -2.) | (z1 > 2.)
+        n0 = bad0.sum()
+        n_fix = n0 + bad1.sum()
+        state = [rstate[:, c].astype(jnp.uint32) for c in range(6)]
+        n_streams, parts = rstate.shape[0], []
+        for start in range(0, z0.shape[0] + z1.shape[0], n_streams):
+            count = min(n_streams, z0.shape[0] + z1.shape[0] - start)
+            new, d = rng_mrg.mrg_step(tuple(c[:count] for c in state), jnp)
+            used = start + jnp.arange(count) < n_fix
+            state = [c.at[:count].set(jnp.where(used, v, c[:count]))
+                     for c, v in zip(state, new)]
+            parts.append(d.astype(dtype) * jnp.asarray(rng_mrg.NORM[dtype],
+                                                      dtype))
+        r = _radii(jnp.concatenate(parts), dtype, jnp)
+
+        def half(z, bad, trig, first):
+            order = jnp.argsort(bad, stable=True)
+            rank = jnp.cumsum(bad) - 1 + first
+            return jnp.where(bad[order], r[rank[order]] * trig[order],
+                             z[order])
+        samples = jnp.concatenate([half(z0, bad0, cos_theta, 0),
+                                   half(z1, bad1, sin_theta, n0)])
+        return jnp.stack(state, axis=1).astype(jnp.int32), samples
+    return truncated_fix
+
+
+def _register_jax():
+    from pytensor.link.jax.dispatch import jax_funcify
+    jax_funcify.register(TruncatedFix)(_jax_truncated_fix)
+
+
+linker_dispatch.register('jax', _register_jax)
 
 
 class MRG_RandomStreams(rng_mrg.MRGRandomStreams):
@@ -202,20 +293,19 @@ class MRG_RandomStreams(rng_mrg.MRGRandomStreams):
     def _truncated(self, z0, z1, cos_theta, sin_theta, dtype, nstreams,
                    kwargs):
         """Box-Muller samples within two deviations: the others' radii
-        drawn again from uniforms in [e**-2, 1)."""
-        to_fix0 = (z0 < -2.) | (z0 > 2.)
-        to_fix1 = (z1 < -2.) | (z1 > 2.)
-        z0_valid = z0[T.nonzero(~to_fix0)]
-        z1_valid = z1[T.nonzero(~to_fix1)]
-        to_fix0, to_fix1 = T.nonzero(to_fix0)[0], T.nonzero(to_fix1)[0]
-        n_fix = to_fix0.size + to_fix1.size
-        lower = T.constant(1. / numpy.e ** 2, dtype=dtype)
-        u_fix = self.uniform((n_fix,), low=lower, high=1., ndim=1,
-                             dtype=dtype, nstreams=nstreams, **kwargs)
-        r_fix = T.sqrt(-2. * T.log(u_fix))
-        z0_fixed = r_fix[:to_fix0.size] * cos_theta[to_fix0]
-        z1_fixed = r_fix[to_fix0.size:] * sin_theta[to_fix1]
-        return T.join(0, z0_valid, z0_fixed, z1_valid, z1_fixed)
+        drawn again from fresh uniforms in [e**-2, 1) (``TruncatedFix``,
+        which runs in JAX mode too)."""
+        if kwargs:
+            raise TypeError('normal() got unexpected keyword arguments %s'
+                            % sorted(kwargs))
+        n_streams = nstreams or guess_n_streams(None)
+        state = theano.shared(self.get_substream_rstates(n_streams, dtype))
+        new_state, samples = TruncatedFix(dtype)(z0, z1, cos_theta,
+                                                 sin_theta, state)
+        self.pretty_return(state, new_state, samples, size=None,
+                           nstreams=n_streams)
+        state.tag.is_rng = True
+        return samples
 
     def truncated_normal(self, size, avg=0.0, std=1.0, ndim=None,
                          dtype=None, nstreams=None, **kwargs):
