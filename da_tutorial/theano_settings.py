@@ -84,10 +84,9 @@ SETTINGS = {
     'compiledir_format': (
         'compiledir_%(short_platform)s-%(processor)s-%(python_version)s-'
         '%(python_bitwidth)s', str, PYTENSOR),
-    # PyTensor computes no test values: a graph's errors surface at its
-    # first call instead of where it is built
+    # the face computes test values itself (PyTensor dropped them)
     'compute_test_value': ('off', ('off', 'ignore', 'warn', 'raise', 'pdb'),
-                           NO_EFFECT),
+                           FACE),
     'compute_test_value_opt': ('off', ('off', 'ignore', 'warn', 'raise',
                                        'pdb'), NO_EFFECT),
     'contexts': ('', str, GPU),

@@ -48,7 +48,8 @@ from pytensor.tensor.variable import _tensor_py_operators  # noqa: E402
 from da_tutorial import jax_slices  # noqa: E402,F401  (givens in JAX)
 from ._compat import (  # noqa: E402
     check_device, face_names, install_face_finder, theano_constant_strings,
-    theano_default_linker, theano_truthiness, theano_variable_members)
+    theano_default_linker, theano_test_values, theano_truthiness,
+    theano_variable_members)
 from .configparser import change_flags, config  # noqa: E402,F401
 
 __version__ = '1.0.5+pytensor.%s' % pytensor.__version__
@@ -60,6 +61,7 @@ install_face_finder()    # import theano.X for every module
 theano_truthiness(_tensor_py_operators)
 theano_variable_members(_tensor_py_operators)
 theano_constant_strings()
+theano_test_values()
 theano_default_linker()
 
 theano_logger = logging.getLogger('theano')

@@ -215,6 +215,71 @@ def theano_constant_strings():
     TensorConstant._theano_str = True
 
 
+def theano_test_values():
+    """Theano's test values: where ``config.compute_test_value`` is not
+    'off', each Op applied to variables with test values
+    (``x.tag.test_value``; a constant's data, a shared variable's value)
+    computes its outputs' test values at once, with its Python code, so
+    that a wrong shape shows where the graph is built ('raise': an input
+    without a test value is an error; 'warn': a warning; 'ignore':
+    skipped).  PyTensor dropped them."""
+    from pytensor.graph.op import Op
+    if getattr(Op, '_theano_test_values', False):
+        return
+    call = Op.__call__
+
+    def __call__(self, *inputs, **kwargs):
+        out = call(self, *inputs, **kwargs)
+        import theano
+        mode = theano.config.compute_test_value
+        if mode != 'off':
+            first = out[0] if isinstance(out, (list, tuple)) else out
+            if getattr(first, 'owner', None) is not None:
+                compute_test_values(first.owner, mode)
+        return out
+    Op.__call__ = __call__
+    Op._theano_test_values = True
+
+
+def get_test_value(var):
+    """A variable's test value: a constant's data, a shared variable's
+    value, else ``var.tag.test_value`` (AttributeError without one)."""
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.basic import Constant
+    if isinstance(var, Constant):
+        return var.data
+    if isinstance(var, SharedVariable):
+        return var.get_value(borrow=True, return_internal_type=True)
+    return var.tag.test_value
+
+
+def compute_test_values(node, mode):
+    """Give ``node``'s outputs their test values (see
+    ``theano_test_values``)."""
+    import copy
+    import warnings
+    storage = {}
+    for i, var in enumerate(node.inputs):
+        try:
+            storage[var] = [get_test_value(var)]
+        except AttributeError:
+            message = ('Cannot compute test value: input %i (%s) of Op %s '
+                       'missing default value' % (i, var, node))
+            if mode == 'raise':
+                raise ValueError(message) from None
+            if mode == 'warn':
+                warnings.warn(message, stacklevel=3)
+            return
+    for i in set(i for ins in getattr(node.op, 'destroy_map', {}).values()
+                 for i in ins):
+        var = node.inputs[i]
+        storage[var] = [copy.copy(storage[var][0])]
+    outputs = [[None] for _ in node.outputs]
+    node.op.perform(node, [storage[v][0] for v in node.inputs], outputs)
+    for var, value in zip(node.outputs, outputs):
+        var.tag.test_value = value[0]
+
+
 def device():
     """Theano's ``config.device``: 'cpu', or 'cuda' where PyTensor runs on
     a GPU through JAX."""

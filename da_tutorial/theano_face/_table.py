@@ -63,7 +63,7 @@ COMMON = {
     'raw_random':
     'theano.tensor.raw_random', 'debugmode':
     'pytensor.compile.debug.debugmode', 'monitormode':
-    'pytensor.compile.debug.monitormode', 'profiling':
+    'theano.compile.monitormode', 'profiling':
     'pytensor.compile.debug.profiling', 'opt': 'theano.gof.opt',
     'graph': 'theano.gof.graph', 'utils': 'theano.gof.utils',
     'toolbox': 'theano.gof.toolbox', 'blas': 'pytensor.tensor.blas',
@@ -151,6 +151,14 @@ MODULES = {
         'builders': 'pytensor.compile.builders',
         'ops': 'pytensor.compile.ops'}),
     'theano.compile.mode': Entry(('theano.compile',), {}),
+    'theano.compile.debugmode': Entry(('pytensor.compile.debug.debugmode',),
+                                      {}),
+    'theano.compile.nanguardmode': Entry((
+        'pytensor.compile.debug.nanguardmode',), {}),
+    'theano.compile.profiling': Entry((
+        'pytensor.compile.debug.profiling',), {}),
+    'theano.compile.monitormode': Entry((
+        'theano.compile', 'pytensor.compile.debug.monitormode'), {}),
     'theano.compile.io': Entry(('theano.compile',), {}),
     'theano.compile.sharedvalue': Entry(('theano.compile',), {}),
     'theano.compile.function': Entry(('theano.compile',), {}),
@@ -161,7 +169,14 @@ MODULES = {
         'ifilter': 'builtins:filter'}),
     'theano.gof': Entry(GRAPH, {}),
     'theano.gof.graph': Entry(('pytensor.graph.basic',
-                               'pytensor.graph.traversal'), {}),
+                               'pytensor.graph.traversal'), {
+        'is_same_graph': 'theano.compile:is_same_graph'}),
+    'theano.misc': Entry(('pytensor.misc',), {}),
+    'theano.misc.pkl_utils': Entry(('pytensor.misc.pkl_utils',), {}),
+    'theano.sparse': Entry((
+        'pytensor.sparse', 'pytensor.sparse.basic', 'pytensor.sparse.math',
+        'pytensor.sparse.variable', 'pytensor.sparse.type',
+        'pytensor.sparse.sharedvar'), {}),
     'theano.gof.opt': Entry(('pytensor.graph.rewriting.basic',
                              'pytensor.graph.rewriting.db'), {
         'local_optimizer': 'pytensor.graph.rewriting.basic:node_rewriter',
@@ -172,7 +187,8 @@ MODULES = {
     'theano.gof.utils': Entry(('pytensor.graph.utils', 'theano.gof'), {}),
     'theano.gof.toolbox': Entry(('pytensor.graph.features',), {}),
     'theano.gof.fg': Entry(('pytensor.graph.fg',), {}),
-    'theano.gof.op': Entry(('pytensor.graph.op', 'pytensor.link.c.op'), {}),
+    'theano.gof.op': Entry(('pytensor.graph.op', 'pytensor.link.c.op'), {
+        'get_test_value': 'theano._compat:get_test_value'}),
     'theano.gof.type': Entry(('pytensor.graph.type', 'pytensor.link.c.type'),
                              {}),
     'theano.gof.link': Entry(('pytensor.link.basic', 'pytensor.link.utils'),
@@ -182,7 +198,8 @@ MODULES = {
 # the modules of MODULES that have submodules
 PACKAGES = {'theano', 'theano.tensor', 'theano.tensor.nnet',
             'theano.tensor.signal', 'theano.sandbox', 'theano.compile',
-            'theano.gof', 'theano.scan_module', 'theano.compat'}
+            'theano.gof', 'theano.scan_module', 'theano.compat',
+            'theano.sparse', 'theano.misc'}
 
 # what to use instead of each refused name
 _OLD_GPU = ("part of Theano's old CUDA back end; on PyTensor the GPU runs "

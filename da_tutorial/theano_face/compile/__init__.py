@@ -7,7 +7,9 @@ meaning); here the names PyTensor dropped: the predefined modes
 import sys
 import types
 
+from pytensor.compile.debug.monitormode import MonitorMode as _MonitorMode
 from pytensor.compile.mode import get_mode
+from pytensor.compile.mode import predefined_modes as _predefined_modes
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import equal_computations
 from pytensor.link.c.type import generic
@@ -18,10 +20,26 @@ from theano import In, Param, function, shared  # noqa: E402,F401
 
 FAST_RUN = get_mode('FAST_RUN')
 FAST_COMPILE = get_mode('FAST_COMPILE')
+# Theano's modes by name, PyTensor's too
+predefined_modes = dict(_predefined_modes, FAST_RUN=FAST_RUN,
+                        FAST_COMPILE=FAST_COMPILE)
 # the optimizer tags every mode leaves out (Theano's, when no C compiler)
 exclude = []
 # the value of an input that has none
 NODEFAULT = ['NODEFAULT']
+
+
+class MonitorMode(_MonitorMode):
+    """Theano's ``MonitorMode``: ``pre_func(i, node, fn)`` is called before
+    each node runs and ``post_func(i, node, fn)`` after (PyTensor passes
+    the graph first)."""
+
+    def eval(self, fgraph, i, node, fn):
+        if self.pre_func is not None:
+            self.pre_func(i, node, fn)
+        fn()
+        if self.post_func is not None:
+            self.post_func(i, node, fn)
 
 
 def pfunc(params, outputs=None, mode=None, updates=None, givens=None,

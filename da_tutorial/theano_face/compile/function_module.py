@@ -3,8 +3,11 @@
 members (``f.fn``, ``f.value[x]``, ``f.container[x]``, ``f.finder`` ...)
 and, where ``In`` inputs have defaults or the function runs on JAX, a
 call that fills those in and returns NumPy arrays."""
+import copyreg
+
 import numpy
 from pytensor.compile.executor import Function as _Function
+from pytensor.compile.executor import _pickle_Function
 
 from .._compat import face_names
 
@@ -109,6 +112,25 @@ def theano_function(compiled, defaults):
     compiled.__class__ = DefaultingFunction if defaults or jax else Function
     compiled.maker.theano_defaults = defaults
     return compiled
+
+
+def _unpickle(constructor, args, cls, defaults):
+    compiled = constructor(*args)
+    if compiled is not None:       # (config.unpickle_function False: None)
+        compiled.__class__ = cls
+        compiled.maker.theano_defaults = defaults
+    return compiled
+
+
+def _pickle(compiled):
+    """A compiled function pickles as PyTensor pickles it, and unpickles
+    as what it was (its class, its ``In`` defaults)."""
+    return _unpickle, _pickle_Function(compiled) + (
+        type(compiled), compiled.maker.theano_defaults)
+
+
+copyreg.pickle(Function, _pickle)
+copyreg.pickle(DefaultingFunction, _pickle)
 
 
 # Theano's other names: PyTensor's, where it has them (_table)

@@ -117,8 +117,8 @@ def clone(output, replace=None, strict=True, share_inputs=True,
           copy_inputs=None):
     """``theano.clone``: a copy of the graph of ``output`` with the
     variables of ``replace`` (a dict or pairs) replaced."""
-    return clone_replace(output, replace=replace, strict=strict,
-                         share_inputs=share_inputs)
+    return clone_replace(output, replace=replace, rebuild_strict=strict,
+                         copy_inputs_over=share_inputs)
 
 
 # Theano's other names: PyTensor's, where it has them (_table)

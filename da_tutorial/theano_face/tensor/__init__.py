@@ -197,7 +197,8 @@ def div_proxy(x, y):
     ('raise': an error)."""
     import theano
     x, y = _pt.as_tensor_variable(x), _pt.as_tensor_variable(y)
-    both_int = all(v.dtype.startswith(('int', 'uint')) for v in (x, y))
+    both_int = builtins.all(v.dtype.startswith(('int', 'uint'))
+                            for v in (x, y))
     if both_int and theano.config.int_division == 'raise':
         raise TypeError("With `config.int_division` set to 'raise', "
                         "dividing two integer types with '/' is forbidden "
@@ -224,7 +225,7 @@ class Rebroadcast(Op):
 
     def make_node(self, x):
         x = _pt.as_tensor_variable(x)
-        if self.axis and max(a for a, _ in self.axis) >= x.ndim:
+        if self.axis and builtins.max(a for a, _ in self.axis) >= x.ndim:
             raise ValueError('Trying to rebroadcast non-existent dimension')
         shape = list(x.type.shape)
         for axis, broadcastable in self.axis:
@@ -303,7 +304,8 @@ def batched_dot(a, b):
         return a.dimshuffle(*([0] + ['x'] * (b.ndim - 1))) * b
     if b.ndim == 1:
         return a * b.dimshuffle(*([0] + ['x'] * (a.ndim - 1)))
-    return batched_tensordot(a, b, [[a.ndim - 1], [max(1, b.ndim - 2)]])
+    return batched_tensordot(a, b, [[a.ndim - 1],
+                                    [builtins.max(1, b.ndim - 2)]])
 
 
 class TopKOp(Op):

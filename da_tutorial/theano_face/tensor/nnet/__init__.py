@@ -123,7 +123,7 @@ def ultra_fast_sigmoid(x):
                    _pt.switch(a < 3, 0.935409070603099 +
                               0.0458812946797165 * (a - 1.7),
                               0.99505475368673))
-    return 0.5 * (_pt.sgn(half) * z + 1.)
+    return 0.5 * (_pt.sign(half) * z + 1.)
 
 
 def binary_crossentropy(output, target):

@@ -71,7 +71,8 @@ def _known(x, shape):
 def _kernel_lengths(filters, filter_shape, nd):
     """The kernel's lengths as Python ints (one slice of the input is cut
     per kernel position): from ``filter_shape``, the filters' static type,
-    a shared variable's value or constant folding."""
+    a shared variable's value or constant folding; None where they are
+    known only at run time."""
     if filter_shape is not None and all(
             isinstance(s, (int, numpy.integer)) for s in filter_shape[-nd:]):
         return tuple(int(s) for s in filter_shape[-nd:])
@@ -84,15 +85,13 @@ def _kernel_lengths(filters, filter_shape, nd):
         return tuple(int(_pt.get_scalar_constant_value(filters.shape[i]))
                      for i in range(filters.ndim - nd, filters.ndim))
     except NotScalarConstantError:
-        raise ValueError('the convolution needs the filters\' lengths '
-                         'known when the graph is built: pass '
-                         'filter_shape=(...) (Theano 1.0.5 did not need '
-                         'it, its C code read them at run time)') from None
+        return None
 
 
 def _pads(border_mode, kernel, dilation):
-    """The zeros added on each side, per spatial axis."""
-    nd = len(kernel)
+    """The zeros added on each side, per spatial axis (ints, or symbolic
+    where the kernel's lengths are)."""
+    nd = len(dilation)
     dilated = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
     if border_mode == 'valid':
         return (0,) * nd
@@ -198,19 +197,48 @@ def _conv(input, filters, nd, filter_shape, border_mode, subsample,
     subsample = tuple(subsample) if subsample is not None else (1,) * nd
     dilation = tuple(filter_dilation) if filter_dilation is not None \
         else (1,) * nd
-    pads = _pads(border_mode, kernel, dilation)
-    if filter_flip:
-        filters = filters[(slice(None), slice(None)) +
-                          (slice(None, None, -1),) * nd]
+    if kernel is None and nd != 2:
+        raise ValueError('conv%dd needs the filters\' lengths known when '
+                         'the graph is built: pass filter_shape=(...)' % nd)
+    if kernel is None:
+        # lengths known only at run time: SciPy's convolution per image,
+        # kernel and channel (slower than the product of slices)
+        pads = _pads(border_mode, filters.shape[2:], dilation)
+        step = lambda x, w: _convolve(x, w, pads, subsample, dilation,  # noqa
+                                      filter_flip)
+    else:
+        pads = _pads(border_mode, kernel, dilation)
+        if filter_flip:
+            filters = filters[(slice(None), slice(None)) +
+                              (slice(None, None, -1),) * nd]
+        step = lambda x, w: correlate(x, w, nd, kernel, pads,  # noqa: E731
+                                      subsample, dilation)
     if num_groups == 1:
-        return correlate(input, filters, nd, kernel, pads, subsample,
-                         dilation)
+        return step(input, filters)
     channels = input.shape[1] // num_groups
     kernels = filters.shape[0] // num_groups
     return _pt.concatenate([
-        correlate(input[:, g * channels:(g + 1) * channels],
-                  filters[g * kernels:(g + 1) * kernels], nd, kernel, pads,
-                  subsample, dilation) for g in range(num_groups)], axis=1)
+        step(input[:, g * channels:(g + 1) * channels],
+             filters[g * kernels:(g + 1) * kernels])
+        for g in range(num_groups)], axis=1)
+
+
+def _convolve(x, w, pads, steps, dilation, flip):
+    """The 2-D convolution of ``x`` (batch, channels, rows, columns) with
+    ``w`` (kernels, channels, rows, columns) whose lengths are symbolic:
+    ``convolve2d`` (a true convolution: Theano's flip) of each image and
+    kernel, channel by channel, summed over the channels."""
+    from pytensor.tensor.signal.conv import convolve2d
+    if not flip:
+        w = w[:, :, ::-1, ::-1]
+    if dilation != (1, 1):
+        dilated = _pt.zeros((w.shape[0], w.shape[1],
+                             (w.shape[2] - 1) * dilation[0] + 1,
+                             (w.shape[3] - 1) * dilation[1] + 1), w.dtype)
+        w = _pt.set_subtensor(dilated[:, :, ::dilation[0], ::dilation[1]], w)
+    out = convolve2d(pad_spatial(x, pads, 2).dimshuffle(0, 'x', 1, 2, 3),
+                     w.dimshuffle('x', 0, 1, 2, 3), mode='valid').sum(axis=2)
+    return out[:, :, ::steps[0], ::steps[1]]
 
 
 def conv2d(input, filters, input_shape=None, filter_shape=None,
