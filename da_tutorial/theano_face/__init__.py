@@ -47,7 +47,8 @@ from pytensor.tensor.variable import _tensor_py_operators  # noqa: E402
 
 from da_tutorial import jax_slices  # noqa: E402,F401  (givens in JAX)
 from ._compat import (  # noqa: E402
-    check_device, face_names, install_face_finder, theano_constant_strings,
+    check_device, face_names, install_face_finder, quiet_pytensor_deprecations,
+    theano_constant_strings,
     theano_default_linker, theano_test_values, theano_truthiness,
     theano_variable_members)
 from .configparser import change_flags, config  # noqa: E402,F401
@@ -62,6 +63,7 @@ theano_truthiness(_tensor_py_operators)
 theano_variable_members(_tensor_py_operators)
 theano_constant_strings()
 theano_test_values()
+quiet_pytensor_deprecations()
 theano_default_linker()
 
 theano_logger = logging.getLogger('theano')

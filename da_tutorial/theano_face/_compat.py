@@ -7,9 +7,12 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import types
+import warnings
 
 from da_tutorial import theano_setup
-from ._table import COMMON, MODULES, NO_SOURCES, PACKAGES, refusal_reason
+from ._table import (COMMON, MODULE_ALIASES, MODULES, NO_SOURCES, PACKAGES,
+                     refusal_reason)
 
 
 class Refused(AttributeError):
@@ -58,20 +61,34 @@ def lookup(theano_name, name):
         module, _, attr = target.partition(':')
         return getattr(importlib.import_module(module), attr) if attr \
             else importlib.import_module(module)
+    submodule = theano_name + '.' + name
     for source in entry.sources:
         module = importlib.import_module(source)
         try:
-            return getattr(module, name)
-        except Refused:
-            raise
+            with warnings.catch_warnings():
+                # (a name PyTensor moved warns; Theano's is this one)
+                warnings.simplefilter('ignore', FutureWarning)
+                value = getattr(module, name)
+        except Refused as e:
+            # the same object as that module's: refused here too
+            raise Refused(str(e).replace(source + '.' + name, submodule, 1))
         except AttributeError:
-            pass
-    submodule = theano_name + '.' + name
+            continue
+        if isinstance(value, types.ModuleType):
+            # a module: the face's, where it has one (theano.compile.mode)
+            try:
+                return importlib.import_module(submodule)
+            except ModuleNotFoundError as e:
+                if e.name != submodule:
+                    raise
+        return value
     try:
         return importlib.import_module(submodule)
     except ModuleNotFoundError as e:
         if e.name != submodule:
             raise
+    if name in MODULE_ALIASES:
+        return importlib.import_module(MODULE_ALIASES[name])
     raise AttributeError(
         "%s.%s has no counterpart in PyTensor, which runs Theano's names "
         'here (PyTensor %s under the dA tutorial\'s Theano face, since '
@@ -278,6 +295,22 @@ def compute_test_values(node, mode):
     node.op.perform(node, [storage[v][0] for v in node.inputs], outputs)
     for var, value in zip(node.outputs, outputs):
         var.tag.test_value = value[0]
+
+
+# PyTensor's deprecation warnings about what is Theano 1.0.5's own API
+# (an Op's ``grad``, ``as_op`` ...): the face's users write Theano's API
+PYTENSOR_DEPRECATIONS = (
+    r'.* should implement `pullback` instead of `L_op`/`grad`',
+    r'pytensor\.as_op is deprecated', r'pytensor\.tensor\.xlogx\.xlogy0 is',
+    r'pytensor\.sparse\.mul is deprecated', r'sgn is deprecated',
+    r'`pytensor\.graph\.basic\.\w+` was moved to')
+
+
+def quiet_pytensor_deprecations():
+    """Silence ``PYTENSOR_DEPRECATIONS`` in this process (it imported the
+    face)."""
+    for message in PYTENSOR_DEPRECATIONS:
+        warnings.filterwarnings('ignore', message=message)
 
 
 def device():

@@ -30,7 +30,8 @@ TENSOR = ('pytensor.tensor', 'pytensor.tensor.basic', 'pytensor.tensor.math',
           'pytensor.graph.type', 'pytensor.graph.utils',
           'pytensor.link.c.type', 'pytensor.link.c.params_type',
           'pytensor.printing')
-GRAPH = ('pytensor.graph', 'pytensor.graph.basic', 'pytensor.graph.op',
+GRAPH = ('pytensor.graph', 'pytensor.graph.traversal',
+         'pytensor.graph.basic', 'pytensor.graph.op',
          'pytensor.graph.type', 'pytensor.graph.fg', 'pytensor.graph.utils',
          'pytensor.graph.features', 'pytensor.graph.destroyhandler',
          'pytensor.graph.rewriting.basic', 'pytensor.graph.rewriting.db',
@@ -49,28 +50,31 @@ COMPILE = ('pytensor.compile', 'pytensor.compile.maker',
            'pytensor.compile.inner_function', 'pytensor.compile.rewriting', 'pytensor.tensor.shape',
            'pytensor.gradient') + GRAPH
 
-# names that stand for the same object in every Theano module (the
-# modules' own imports of theano, its config, its function ...)
+# names that stand for the same object in every Theano module (its own
+# config, function ...), looked up before the module's sources
 COMMON = {
-    'theano': 'theano', 'config': 'theano:config', 'gof': 'theano.gof',
-    'scal': 'theano.scalar', 'scalar': 'theano.scalar',
-    'tensor': 'theano.tensor', 'T': 'theano.tensor',
-    'compile': 'theano.compile', 'gradient': 'theano.gradient',
-    'printing': 'theano.printing', 'compat': 'theano.compat',
-    'function': 'theano:function', 'shared': 'theano:shared',
-    'Param': 'theano:Param', 'In': 'theano:In', 'FAST_RUN':
-    'theano.compile:FAST_RUN', 'FAST_COMPILE': 'theano.compile:FAST_COMPILE',
-    'raw_random':
-    'theano.tensor.raw_random', 'debugmode':
-    'pytensor.compile.debug.debugmode', 'monitormode':
-    'theano.compile.monitormode', 'profiling':
-    'pytensor.compile.debug.profiling', 'opt': 'theano.gof.opt',
-    'graph': 'theano.gof.graph', 'utils': 'theano.gof.utils',
-    'toolbox': 'theano.gof.toolbox', 'blas': 'pytensor.tensor.blas',
-    'nlinalg': 'pytensor.tensor.nlinalg', 'basic': 'theano.tensor.basic',
+    'config': 'theano:config', 'function': 'theano:function',
+    'shared': 'theano:shared', 'Param': 'theano:Param', 'In': 'theano:In',
+    'FAST_RUN': 'theano.compile:FAST_RUN',
+    'FAST_COMPILE': 'theano.compile:FAST_COMPILE',
     'bool_t': 'pytensor.scalar:bool', 'int_t': 'pytensor.scalar:int32',
     'int32_t': 'pytensor.scalar:int32',
     'local_optimizer': 'pytensor.graph.rewriting.basic:node_rewriter',
+}
+# the modules Theano's modules imported under these names, where the
+# module's sources have no such submodule (looked up last)
+MODULE_ALIASES = {
+    'theano': 'theano', 'gof': 'theano.gof', 'scal': 'theano.scalar',
+    'scalar': 'theano.scalar', 'tensor': 'theano.tensor',
+    'T': 'theano.tensor', 'compile': 'theano.compile',
+    'gradient': 'theano.gradient', 'printing': 'theano.printing',
+    'compat': 'theano.compat', 'raw_random': 'theano.tensor.raw_random',
+    'debugmode': 'pytensor.compile.debug.debugmode',
+    'monitormode': 'theano.compile.monitormode',
+    'profiling': 'theano.compile.profiling', 'opt': 'theano.gof.opt',
+    'graph': 'theano.gof.graph', 'utils': 'theano.gof.utils',
+    'toolbox': 'theano.gof.toolbox', 'blas': 'pytensor.tensor.blas',
+    'nlinalg': 'pytensor.tensor.nlinalg', 'basic': 'theano.tensor.basic',
 }
 
 MODULES = {
@@ -101,6 +105,7 @@ MODULES = {
     'theano.tensor.io': Entry(('theano.tensor',), {}),
     'theano.tensor.extra_ops': Entry(
         ('pytensor.tensor.extra_ops', 'theano.tensor') + TENSOR, {
+            'tensor': 'theano.tensor.basic', 'scalar': 'theano.scalar',
             'repeat': 'theano.tensor:repeat',
             'unravel_index': 'theano.tensor:unravel_index'}),
     'theano.tensor.nnet': Entry(('pytensor.tensor.special',
@@ -115,7 +120,8 @@ MODULES = {
     'theano.tensor.signal.pool': Entry((
         'theano.tensor', 'pytensor.link.c.op', 'pytensor.link.c.params_type',
         'pytensor.link.c.type'), {
-            'PoolingMode_t': 'theano.tensor.signal.pool:MODES'}),
+            'PoolingMode_t': 'theano.tensor.signal.pool:MODES',
+            'tensor': 'theano.tensor'}),
     'theano.tensor.shared_randomstreams': Entry(
         ('pytensor.compile.sharedvalue',), {}),
     'theano.tensor.raw_random': Entry(('theano.tensor',), {}),
@@ -124,6 +130,7 @@ MODULES = {
         'theano.tensor', 'pytensor.graph.basic', 'pytensor.graph.op',
         'pytensor.link.c.params_type', 'pytensor.gradient',
         'pytensor.compile'), {
+            'tensor': 'theano.tensor',
             'mrg_uniform_base': 'da_tutorial.rng_mrg:MRGUniform',
             'mrg_random_make_inplace':
                 'da_tutorial.rng_mrg:mrg_uniform_inplace',
@@ -168,8 +175,8 @@ MODULES = {
         'izip': 'builtins:zip', 'imap': 'builtins:map',
         'ifilter': 'builtins:filter'}),
     'theano.gof': Entry(GRAPH, {}),
-    'theano.gof.graph': Entry(('pytensor.graph.basic',
-                               'pytensor.graph.traversal'), {
+    'theano.gof.graph': Entry(('pytensor.graph.traversal',
+                               'pytensor.graph.basic'), {
         'is_same_graph': 'theano.compile:is_same_graph'}),
     'theano.misc': Entry(('pytensor.misc',), {}),
     'theano.misc.pkl_utils': Entry(('pytensor.misc.pkl_utils',), {}),
@@ -281,6 +288,7 @@ REFUSED = {
                   'the blocks instead', 'blocksparse'),
         sigmoid_inplace="Theano's in-place sigmoid, which PyTensor makes "
                         'itself where it can; use sigmoid instead'),
+    'theano.ifelse': _refuse(_REWRITE, 'opt'),
     'theano.tensor.nnet.conv': _refuse(
         "Theano's old C convolution and its code generator; use "
         'theano.tensor.nnet.conv2d instead', 'ConvOp',
