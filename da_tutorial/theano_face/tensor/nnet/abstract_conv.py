@@ -135,9 +135,10 @@ def pad_spatial(x, pads, nd, value=0, extra=None):
     return _pt.set_subtensor(padded[where], x)
 
 
-def windows(y, kernel, steps, dilation, out, nd):
+def windows(y, kernel, steps, dilation, out, nd, axis=0):
     """The strided slices of ``y`` (one per kernel position, C order),
-    stacked on a new first axis: (positions, leading axes..., out...)."""
+    stacked on a new axis ``axis`` (the first by default: (positions,
+    leading axes..., out...))."""
     lead = y.ndim - nd
     cuts = []
     for offset in itertools.product(*[range(k) for k in kernel]):
@@ -145,26 +146,26 @@ def windows(y, kernel, steps, dilation, out, nd):
         cuts.append(y[(slice(None),) * lead + tuple(
             slice(starts[i], starts[i] + steps[i] * (out[i] - 1) + 1,
                   steps[i]) for i in range(nd))])
-    return _pt.stack(cuts)
+    return _pt.stack(cuts, axis=axis)
 
 
 def correlate(x, w, nd, kernel, pads, steps, dilation):
     """The correlation of ``x`` (batch, channels, lengths...) with ``w``
     (kernels, channels, kernel lengths...) (no flip, one group)."""
-    y = pad_spatial(x, pads, nd)
-    batch, channels = lengths(x)[:2]
+    # channels first, so that the stacked slices are (channels,
+    # positions, batch, out...): already the matrix (channels * positions,
+    # batch * out...) whose rows follow the kernel's own order
+    y = pad_spatial(x, pads, nd).dimshuffle(1, 0, *range(2, 2 + nd))
+    channels, batch = lengths(y)[:2]
     out = [(length - (kernel[i] - 1) * dilation[i] - 1) // steps[i] + 1
            for i, length in enumerate(lengths(y)[2:])]
-    cols = windows(y, kernel, steps, dilation, out, nd)
-    # (positions, batch, channels, out...) -> (batch * out..., channels *
-    # positions), the kernel's own order
-    cols = cols.dimshuffle(1, *range(3, 3 + nd), 2, 0)
+    cols = windows(y, kernel, steps, dilation, out, nd, axis=1)
     positions = int(numpy.prod(kernel))
-    rows = cols.reshape((batch * _product(out), channels * positions))
+    cols = cols.reshape((channels * positions, batch * _product(out)))
     kernels = lengths(w)[0]
-    flat_w = w.reshape((kernels, -1))
-    result = _pt.dot(rows, flat_w.T).reshape([batch] + out + [kernels])
-    return result.dimshuffle(0, nd + 1, *range(1, nd + 1))
+    result = _pt.dot(w.reshape((kernels, -1)), cols)
+    return result.reshape([kernels, batch] + out).dimshuffle(
+        1, 0, *range(2, 2 + nd))
 
 
 def _product(values):
