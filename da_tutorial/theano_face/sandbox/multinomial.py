@@ -74,16 +74,8 @@ class ChoiceFromUniform(MultinomialFromUniform):
     def __init__(self, odtype, replace=False):
         self.odtype, self.replace = odtype, replace
 
-    def make_node(self, pvals, unis, n=1):
-        pvals, unis = _pt.as_tensor_variable(pvals), _pt.as_tensor_variable(
-            unis)
-        if pvals.ndim != 2:
-            raise NotImplementedError('pvals ndim should be 2', pvals.ndim)
-        if unis.ndim != 1:
-            raise NotImplementedError('unis ndim should be 1', unis.ndim)
-        odtype = 'int64' if self.odtype == 'auto' else self.odtype
-        out = _pt.TensorType(odtype, shape=pvals.type.shape)()
-        return Apply(self, [pvals, unis, as_scalar(n)], [out])
+    def _odtype(self, pvals):
+        return 'int64' if self.odtype == 'auto' else self.odtype
 
     def perform(self, node, inputs, outputs):
         pvals, unis, n = inputs

@@ -218,10 +218,8 @@ class MRG_RandomStreams(rng_mrg.MRGRandomStreams):
         if pvals.ndim != 2:
             raise NotImplementedError('MRG_RandomStreams.multinomial only '
                                       'implemented for pvals.ndim = 2')
-        unis = self.uniform(size=pvals[:, 0].shape * n, ndim=1,
-                            nstreams=nstreams, **kwargs)
-        return MultinomialFromUniform(dtype)(pvals, unis,
-                                             T.as_tensor_variable(n))
+        return self._from_uniforms(MultinomialFromUniform(dtype), pvals, n,
+                                   nstreams, kwargs)
 
     def choice(self, size=1, a=None, replace=True, p=None, ndim=None,
                dtype='int64', nstreams=None, **kwargs):
@@ -244,10 +242,15 @@ class MRG_RandomStreams(rng_mrg.MRGRandomStreams):
         if p.ndim != 2:
             raise NotImplementedError('MRG_RandomStreams.choice is only '
                                       'implemented for p.ndim = 2')
-        unis = self.uniform(size=p[:, 0].shape * size, ndim=1,
+        return self._from_uniforms(ChoiceFromUniform(odtype=dtype), p, size,
+                                   nstreams, kwargs)
+
+    def _from_uniforms(self, op, probabilities, count, nstreams, kwargs):
+        """``op(probabilities, uniforms, count)``: ``count`` uniforms a row
+        of ``probabilities``, drawn as Theano drew them."""
+        unis = self.uniform(size=probabilities[:, 0].shape * count, ndim=1,
                             nstreams=nstreams, **kwargs)
-        return ChoiceFromUniform(odtype=dtype)(p, unis,
-                                               T.as_tensor_variable(size))
+        return op(probabilities, unis, T.as_tensor_variable(count))
 
     def multinomial_wo_replacement(self, size=None, n=1, pvals=None,
                                    ndim=None, dtype='int64', nstreams=None,

@@ -291,31 +291,27 @@ def multinomial_helper(random_state, n, pvals, size):
     return out
 
 
-def _float_dtype(dtype, *args):
-    if dtype is not None:
-        return dtype
-    return theano.scalar.upcast(theano.config.floatX,
-                                *[a.dtype for a in args])
+def _float_draw(method, random_state, size, a, b, ndim, dtype):
+    """``RandomState.method(a, b, size)``: floats of ``dtype`` (at least
+    floatX's precision when None)."""
+    a, b = _pt.as_tensor_variable(a), _pt.as_tensor_variable(b)
+    if dtype is None:
+        dtype = theano.scalar.upcast(theano.config.floatX, a.dtype, b.dtype)
+    ndim, size, bcast = _infer_ndim_bcast(ndim, size, a, b)
+    return RandomFunction(method, _outtype(dtype, bcast))(random_state,
+                                                          size, a, b)
 
 
 def uniform(random_state, size=None, low=0.0, high=1.0, ndim=None,
             dtype=None):
     """Uniforms in [low, high)."""
-    low, high = _pt.as_tensor_variable(low), _pt.as_tensor_variable(high)
-    dtype = _float_dtype(dtype, low, high)
-    ndim, size, bcast = _infer_ndim_bcast(ndim, size, low, high)
-    return RandomFunction('uniform', _outtype(dtype, bcast))(
-        random_state, size, low, high)
+    return _float_draw('uniform', random_state, size, low, high, ndim, dtype)
 
 
 def normal(random_state, size=None, avg=0.0, std=1.0, ndim=None,
            dtype=None):
     """Gaussians of mean ``avg`` and deviation ``std``."""
-    avg, std = _pt.as_tensor_variable(avg), _pt.as_tensor_variable(std)
-    dtype = _float_dtype(dtype, avg, std)
-    ndim, size, bcast = _infer_ndim_bcast(ndim, size, avg, std)
-    return RandomFunction('normal', _outtype(dtype, bcast))(
-        random_state, size, avg, std)
+    return _float_draw('normal', random_state, size, avg, std, ndim, dtype)
 
 
 def binomial(random_state, size=None, n=1, p=0.5, ndim=None, dtype='int64',
