@@ -4,7 +4,6 @@
 PyTensor changed it or dropped it:
 
 * ``TensorType(dtype, broadcastable)`` and ``flatten(x, outdim)``;
-* ``round`` rounds halves away from zero (Theano's default);
 * ``addbroadcast``, ``unbroadcast``, ``patternbroadcast`` and their Op,
   ``Rebroadcast``;
 * ``batched_dot``, ``batched_tensordot``, ``topk`` and ``argtopk``,
@@ -164,12 +163,6 @@ def flatten(x, ndim=None, outdim=None):
     """``x`` with its last axes merged into one, ``outdim`` (or ``ndim``)
     axes in all (1 when neither is given)."""
     return _pt.flatten(x, ndim or outdim or 1)
-
-
-def round(a, mode=None):
-    """``a`` rounded: halves away from zero (Theano's default, and
-    ``mode='half_away_from_zero'``) or to even (``'half_to_even'``)."""
-    return _pt.round(a, mode or 'half_away_from_zero')
 
 
 def inv(x):

@@ -265,13 +265,6 @@ def conv3d(input, filters, input_shape=None, filter_shape=None,
                  input_shape=input_shape)
 
 
-def _gradient(output_grad, input, filters, wrt, nd, conv_args):
-    """What the convolution's ``input`` or ``filters`` (``wrt``, a stand-in
-    of zeros of the shape asked for) receives from ``output_grad``."""
-    out = _conv(input, filters, nd, **conv_args)
-    return _grad(None, wrt, known_grads={out: output_grad})
-
-
 def conv2d_grad_wrt_inputs(output_grad, filters, input_shape,
                            filter_shape=None, border_mode='valid',
                            subsample=(1, 1), filter_flip=True,
@@ -281,11 +274,9 @@ def conv2d_grad_wrt_inputs(output_grad, filters, input_shape,
     ``input_shape``), for the output's gradient ``output_grad``."""
     output_grad = _pt.as_tensor_variable(output_grad)
     x = _pt.zeros(tuple(input_shape), dtype=output_grad.dtype)
-    return _gradient(output_grad, x, filters, x, 2, dict(
-        filter_shape=filter_shape, border_mode=border_mode,
-        subsample=subsample, filter_flip=filter_flip,
-        filter_dilation=filter_dilation, num_groups=num_groups,
-        unshared=unshared))
+    out = _conv(x, filters, 2, filter_shape, border_mode, subsample,
+                filter_flip, filter_dilation, num_groups, unshared)
+    return _grad(None, x, known_grads={out: output_grad})
 
 
 def conv2d_grad_wrt_weights(input, output_grad, filter_shape,
@@ -296,11 +287,9 @@ def conv2d_grad_wrt_weights(input, output_grad, filter_shape,
     """The gradient of ``conv2d`` with respect to its filters (of
     ``filter_shape``), for the output's gradient ``output_grad``."""
     w = _pt.zeros(tuple(filter_shape), dtype=input.dtype)
-    return _gradient(output_grad, input, w, w, 2, dict(
-        filter_shape=filter_shape, border_mode=border_mode,
-        subsample=subsample, filter_flip=filter_flip,
-        filter_dilation=filter_dilation, num_groups=num_groups,
-        unshared=unshared))
+    out = _conv(input, w, 2, filter_shape, border_mode, subsample,
+                filter_flip, filter_dilation, num_groups, unshared)
+    return _grad(None, w, known_grads={out: output_grad})
 
 
 def conv2d_transpose(input, filters, output_shape, filter_shape=None,
