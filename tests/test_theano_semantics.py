@@ -3,6 +3,7 @@ Theano user writes it (``import theano``, ``theano.tensor as T``) and
 checked against NumPy or Theano's documented values.  On Python 3.11
 these run on the real Theano (so they check themselves), on 3.12 and later
 on the face over PyTensor."""
+import importlib.util
 import itertools
 
 import numpy
@@ -233,3 +234,27 @@ def test_permutation_draws_one_per_element_of_size():
     assert perms.shape == (3, 5)
     for row in perms:
         assert sorted(row) == list(range(5))
+
+
+@pytest.mark.skipif(not ON_FACE or importlib.util.find_spec('jax') is None,
+                    reason="PyTensor's JAX mode, where JAX is installed")
+def test_jax_mode_gives_numpy_and_names_what_it_cannot_run():
+    x = T.dvector('x')
+    f = theano.function([x], [T.exp(x), x.sum()], mode='JAX')
+    out = f(numpy.ones(3))
+    assert all(type(o) is numpy.ndarray for o in out)
+    # the MRG stream runs there, with the C back end's numbers
+    draws = [theano.function([], MRG_RandomStreams(5).normal((4,)),
+                             mode=mode)() for mode in ('JAX', 'FAST_RUN')]
+    numpy.testing.assert_allclose(draws[0], draws[1], rtol=1e-12)
+    # what JAX cannot run is named
+    with pytest.raises(NotImplementedError, match='RandomFunction'):
+        theano.function([], RandomStreams(1).uniform((2,)), mode='JAX')
+    i, j = T.lscalar('i'), T.lscalar('j')
+    with pytest.raises(NotImplementedError, match='Subtensor'):
+        theano.function([x, i, j], x[i:j], mode='JAX')
+    # inputs of the wrong shapes: Theano's ValueError, naming the Op
+    y = T.dvector('y')
+    add = theano.function([x, y], x + y, mode='JAX')
+    with pytest.raises(ValueError, match='add'):
+        add(numpy.ones(2), numpy.ones(3))

@@ -79,10 +79,44 @@ class DefaultingFunction(Function):
         for position, name, value in self.maker.theano_defaults:
             if position >= len(args) and name not in kwargs:
                 kwargs[name] = value
-        out = Function.__call__(self, *args, **kwargs)
+        try:
+            out = Function.__call__(self, *args, **kwargs)
+        except Exception as e:
+            refusal = jax_refusal(e)
+            if refusal is None:
+                raise
+            raise refusal from e
         if isinstance(out, (list, tuple)):
             return [numpy.asarray(o) for o in out]
         return numpy.asarray(out) if out is not None else out
+
+
+def jax_refusal(error):
+    """Where JAX failed inside the graph PyTensor gave it: a ValueError
+    naming the Op for inputs of shapes that do not fit (what Theano
+    raised), a NotImplementedError naming it for what JAX cannot compile
+    (a shape known only at run time ...); else None."""
+    import linecache
+    frame, line = error.__traceback__, None
+    while frame is not None:
+        if frame.tb_frame.f_code.co_name == 'jax_funcified_fgraph':
+            line = linecache.getline(frame.tb_frame.f_code.co_filename,
+                                     frame.tb_lineno).strip()
+        frame = frame.tb_next
+    message = str(error).splitlines()[0] if str(error) else ''
+    if not line or isinstance(error, NotImplementedError):
+        return None
+    call = line.split('=', 1)[-1].strip()
+    if any(words in message for words in (
+            'incompatible shapes', 'shapes that differ',
+            'to have the same shape')):
+        return ValueError('%s: %s' % (call, message))
+    if type(error).__module__.startswith('jax') or 'concrete' in message:
+        return NotImplementedError(
+            "JAX mode cannot run %s: %s. JAX compiles for fixed shapes; "
+            "compile this function in the C mode (mode='FAST_RUN')"
+            % (call, message))
+    return None
 
 
 def refuse_dynamic_slices(fgraph):

@@ -25,6 +25,8 @@ from pytensor.scalar.basic import BinaryScalarOp, upgrade_to_float
 from pytensor.tensor.elemwise import DimShuffle as _DimShuffle
 from pytensor.tensor.elemwise import Elemwise
 
+from da_tutorial import linker_dispatch
+
 from .._compat import face_names
 from ..gradient import Lop, Rop, consider_constant  # noqa: F401
 
@@ -249,6 +251,25 @@ class Rebroadcast(Op):
 
     def R_op(self, inputs, eval_points):
         return [None if eval_points[0] is None else self(eval_points[0])]
+
+
+def _jax_rebroadcast(op, node=None, **kwargs):
+    def rebroadcast(x):
+        for axis, broadcastable in op.axis:
+            if broadcastable and x.shape[axis] != 1:
+                raise ValueError('Dimension %s in Rebroadcast\'s input was '
+                                 'supposed to be 1 (got %s instead)'
+                                 % (axis, x.shape[axis]))
+        return x
+    return rebroadcast
+
+
+def _register_jax():
+    from pytensor.link.jax.dispatch import jax_funcify
+    jax_funcify.register(Rebroadcast)(_jax_rebroadcast)
+
+
+linker_dispatch.register('jax', _register_jax)
 
 
 def addbroadcast(x, *axes):
