@@ -21,6 +21,7 @@ tutorial's costs at 30 % corruption are not reproduced.  Here:
 """
 import hashlib
 import sys
+import warnings
 
 import numpy
 
@@ -98,7 +99,6 @@ def guess_n_streams(size, warn=False):
         n = int(numpy.prod(size))
         return min(n // 6 if n > 6 else n, SYMBOLIC_SIZE_STREAMS)
     if warn:
-        import warnings
         warnings.warn('MRG_RandomStreams Can\'t determine #streams from '
                       'size (%s), guessing 60*256' % (size,), stacklevel=3)
     return SYMBOLIC_SIZE_STREAMS

@@ -304,10 +304,9 @@ def theano_flags_for_pytensor(environ=None):
             warnings.warn('THEANO_FLAGS or .theanorc sets %s, which is not '
                           'a setting of Theano 1.0.5 (ignored here)' % key,
                           stacklevel=3)
-        elif theano_tree.no_effect_notice(key, value):
+        elif (notice := theano_tree.no_effect_notice(key, value)):
             _warned_flags.add(key)
-            warnings.warn('THEANO_FLAGS or .theanorc: '
-                          + theano_tree.no_effect_notice(key, value),
+            warnings.warn('THEANO_FLAGS or .theanorc: ' + notice,
                           stacklevel=3)
     return pairs
 

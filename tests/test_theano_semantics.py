@@ -196,18 +196,73 @@ def test_round_rounds_halves_to_even_by_default():
 
 def test_test_values_show_a_wrong_shape_where_the_graph_is_built():
     x = T.dmatrix('x')
-    x.tag.test_value = numpy.ones((5, 10))
+    x.tag.test_value = numpy.arange(50.).reshape(5, 10) / 50
     W, W2 = theano.shared(numpy.ones((3, 4))), theano.shared(numpy.ones((10,
                                                                           3)))
-    old = theano.config.compute_test_value
-    theano.config.compute_test_value = 'raise'
-    try:
+    with theano.change_flags(compute_test_value='raise'):
         h = T.dot(x, W2)
         with pytest.raises(ValueError):
             T.dot(x, W)
-    finally:
-        theano.config.compute_test_value = old
-    assert h.tag.test_value.shape == (5, 3)
+        with pytest.raises(ValueError):     # no test value: an error
+            T.dot(x, T.dmatrix('y'))
+        # graphs built inside softmax, its gradient and scan
+        p = T.nnet.softmax(h)
+        g = T.grad(p[0, 0], W2)
+        rows, _ = theano.scan(lambda r, acc: acc + r, sequences=x,
+                              outputs_info=T.zeros_like(x[0]))
+        (debug,) = theano.gradient.get_debug_values(h)
+    value = x.tag.test_value.dot(W2.get_value())
+    assert numpy.allclose(h.tag.test_value, value)
+    assert numpy.allclose(debug, value)
+    e = numpy.exp(value - value.max(1, keepdims=True))
+    assert numpy.allclose(p.tag.test_value, e / e.sum(1, keepdims=True))
+    assert g.tag.test_value.shape == (10, 3)
+    assert numpy.allclose(rows.tag.test_value,
+                          numpy.cumsum(x.tag.test_value, axis=0))
+
+
+def test_in_defaults_are_for_one_call():
+    x, y = T.dscalars('x', 'y')
+    acc = T.dscalar()
+    f = theano.function([x, theano.In(y, value=2.)], x * y)
+    total = theano.function([x, theano.In(acc, value=10., update=acc + x)],
+                            acc + x)
+    unnamed = T.dscalar()
+    g = theano.function([x, theano.In(unnamed, value=3.)], x - unnamed)
+    assert [f(1), f(1, 5), f(1), f(1, y=4)] == [2, 5, 2, 4]
+    f.value[y] = 7.            # this call's value, then the default again
+    assert [f(1), f(1)] == [7, 2]
+    assert [total(1), total(2), total(3)] == [11, 13, 16]  # a state
+    assert [g(5), g(5, 1)] == [2, 4]
+
+
+def test_is_same_graph_replaces_in_both():
+    x, y = T.dvectors('x', 'y')
+    is_same = theano.compile.is_same_graph
+    assert is_same(x + 1, x + 1) and not is_same(x + 1, y + 1)
+    assert is_same(x + 1, y + 1, givens={x: y})
+    assert not is_same(x * 2, y + 1, givens={x: y})
+
+
+def test_conv2d_gradients_take_unknown_batch_and_channels():
+    from theano.tensor.nnet.abstract_conv import (conv2d_grad_wrt_inputs,
+                                                  conv2d_grad_wrt_weights)
+    rng = numpy.random.RandomState(0)
+    g, w, x = T.dtensor4('g'), T.dtensor4('w'), T.dtensor4('x')
+    f = theano.function([g, w, x], [
+        conv2d_grad_wrt_inputs(g, w, (None, None, 5, 5)),
+        conv2d_grad_wrt_weights(x, g, (None, None, 2, 2))])
+    G, W, X = rng.rand(2, 4, 4, 4), rng.rand(4, 3, 2, 2), rng.rand(2, 3, 5, 5)
+    gx, gw = f(G, W, X)
+    # conv2d flips its filters: out[b, o, i, j] = sum over c, u, v of
+    # x[b, c, i + u, j + v] * w[o, c, 1 - u, 1 - v]
+    want_x, want_w = numpy.zeros_like(X), numpy.zeros_like(W)
+    for u, v in itertools.product(range(2), range(2)):
+        want_x[:, :, u:u + 4, v:v + 4] += numpy.einsum(
+            'boij,oc->bcij', G, W[:, :, 1 - u, 1 - v])
+        want_w[:, :, 1 - u, 1 - v] = numpy.einsum(
+            'boij,bcij->oc', G, X[:, :, u:u + 4, v:v + 4])
+    assert numpy.allclose(gx, want_x) and numpy.allclose(gw, want_w)
 
 
 def test_config_takes_theanos_settings():
@@ -239,10 +294,18 @@ def test_permutation_draws_one_per_element_of_size():
 @pytest.mark.skipif(not ON_FACE or importlib.util.find_spec('jax') is None,
                     reason="PyTensor's JAX mode, where JAX is installed")
 def test_jax_mode_gives_numpy_and_names_what_it_cannot_run():
+    # a float32 function first: float64 graphs after it stay float64
+    with theano.change_flags(floatX='float32'):
+        v = T.vector('v')
+        assert theano.function([v], v * 2, mode='JAX')(
+            numpy.ones(2, 'float32')).dtype == 'float32'
     x = T.dvector('x')
     f = theano.function([x], [T.exp(x), x.sum()], mode='JAX')
     out = f(numpy.ones(3))
     assert all(type(o) is numpy.ndarray for o in out)
+    assert out[0].dtype == 'float64'
+    numpy.testing.assert_allclose(out[0], numpy.exp(numpy.ones(3)),
+                                  rtol=1e-15)
     # the MRG stream runs there, with the C back end's numbers
     draws = [theano.function([], MRG_RandomStreams(5).normal((4,)),
                              mode=mode)() for mode in ('JAX', 'FAST_RUN')]

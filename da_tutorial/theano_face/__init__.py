@@ -32,6 +32,7 @@ Theano (the tutorials' RBM starts with ``if not input:``).
 ``theano.__version__`` names PyTensor.
 """
 import logging
+import warnings
 
 from da_tutorial import theano_setup
 
@@ -40,15 +41,17 @@ import pytensor.tensor  # noqa: E402
 from pytensor.compile.io import In as _PyTensorIn  # noqa: E402
 from pytensor.compile.io import Out  # noqa: E402,F401
 from pytensor.compile.mode import Mode, get_mode  # noqa: E402,F401
+from pytensor.compile.sharedvalue import SharedVariable  # noqa: E402
 from pytensor.gradient import grad  # noqa: E402,F401
 from pytensor.graph.basic import Apply, Constant, Variable  # noqa: E402,F401
 from pytensor.graph.op import Op  # noqa: E402,F401
+from pytensor.link.basic import Container  # noqa: E402
 from pytensor.tensor.variable import _tensor_py_operators  # noqa: E402
 
 from da_tutorial import jax_slices  # noqa: E402,F401  (givens in JAX)
 from ._compat import (  # noqa: E402
     check_device, face_names, install_face_finder, quiet_pytensor_deprecations,
-    theano_constant_strings,
+    test_values_paused, theano_constant_strings,
     theano_default_linker, theano_test_values, theano_truthiness,
     theano_variable_members)
 from .configparser import change_flags, config  # noqa: E402,F401
@@ -127,20 +130,36 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     specs, defaults = [], []
     for i, item in enumerate(inputs):
         if isinstance(item, In):
+            kwargs = dict(item.kwargs)
+            value = item.value
+            if value is not None and not isinstance(
+                    value, (Container, SharedVariable)):
+                # PyTensor takes a default only in a container
+                value = Container(item.variable, storage=[None],
+                                  strict=kwargs['strict'],
+                                  allow_downcast=kwargs['allow_downcast'])
+                value.value = item.value
+                if kwargs['implicit'] is None:
+                    kwargs['implicit'] = False
+                if kwargs['update'] is None:   # Theano's refeed
+                    defaults.append((i, item.value))
             specs.append(_PyTensorIn(item.variable, name=item.name,
-                                     **item.kwargs))
-            if item.value is not None:
-                defaults.append((i, item.name, item.value))
+                                     value=value, **kwargs))
         else:
             specs.append(item)
-    compiled = pytensor.function(
-        specs, outputs, mode=mode, updates=updates, givens=givens,
-        no_default_updates=no_default_updates,
-        accept_inplace=accept_inplace, name=name,
-        rebuild_strict=rebuild_strict,
-        allow_input_downcast=allow_input_downcast, profile=profile,
-        on_unused_input=on_unused_input)
-    from theano.compile.function_module import theano_function
+    from theano.compile.function_module import (
+        jax_in_graph_dtypes, theano_function)
+    jax_in_graph_dtypes(mode)
+    with test_values_paused(), warnings.catch_warnings():
+        # PyTensor deprecates no_default_updates=True, Theano's own spelling
+        warnings.simplefilter('ignore', DeprecationWarning)
+        compiled = pytensor.function(
+            specs, outputs, mode=mode, updates=updates, givens=givens,
+            no_default_updates=no_default_updates or None,
+            accept_inplace=accept_inplace, name=name,
+            rebuild_strict=rebuild_strict,
+            allow_input_downcast=allow_input_downcast, profile=profile,
+            on_unused_input=on_unused_input)
     return theano_function(compiled, defaults)
 
 
@@ -175,20 +194,20 @@ def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
 
 
 def dot(l, r):
-    """``theano.dot``: the product of two variables (``T.dot``), or of
-    whatever else defines ``__dot__``."""
+    """``theano.dot``: the symbolic dot product of dense or sparse
+    variables (``T.dot``)."""
     import theano.tensor
     return theano.tensor.dot(l, r)
 
 
 def get_scalar_constant_value(v):
-    """The constant a scalar variable always holds (``T.constant`` or a
-    shared variable's value are not constants).
+    """The constant a scalar variable always holds
+    (``T.get_scalar_constant_value``).
 
-    :raises theano.tensor.NotScalarConstantError: where it is not one
+    :raises theano.tensor.NotScalarConstantError: where it holds none
     """
-    from pytensor.tensor.basic import get_scalar_constant_value as get
-    return get(v)
+    import theano.tensor
+    return theano.tensor.get_scalar_constant_value(v)
 
 
 from theano.scan_module import (  # noqa: E402,F401

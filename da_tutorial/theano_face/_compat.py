@@ -3,6 +3,7 @@
 today, Theano's truthy variables, the device, ``In`` defaults, and the
 finder that makes ``import theano.X`` work for every module of the table.
 """
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -44,6 +45,19 @@ def refusal(theano_name, name):
                    % (theano_name, name, _pytensor_version(), reason))
 
 
+def _submodule(submodule, name):
+    """The module ``submodule`` (the face's or PyTensor's), else the one
+    ``MODULE_ALIASES`` names for ``name``, else None."""
+    try:
+        return importlib.import_module(submodule)
+    except ModuleNotFoundError as e:
+        if e.name != submodule:
+            raise
+    if name in MODULE_ALIASES:
+        return importlib.import_module(MODULE_ALIASES[name])
+    return None
+
+
 def lookup(theano_name, name):
     """Theano's ``theano_name.name`` on PyTensor: refused, or the table's
     rename, else the first of the module's sources that has the name, else
@@ -62,33 +76,28 @@ def lookup(theano_name, name):
         return getattr(importlib.import_module(module), attr) if attr \
             else importlib.import_module(module)
     submodule = theano_name + '.' + name
-    for source in entry.sources:
-        module = importlib.import_module(source)
-        try:
-            with warnings.catch_warnings():
-                # (a name PyTensor moved warns; Theano's is this one)
-                warnings.simplefilter('ignore', FutureWarning)
-                value = getattr(module, name)
-        except Refused as e:
-            # the same object as that module's: refused here too
-            raise Refused(str(e).replace(source + '.' + name, submodule, 1))
-        except AttributeError:
-            continue
-        if isinstance(value, types.ModuleType):
-            # a module: the face's, where it has one (theano.compile.mode)
-            try:
-                return importlib.import_module(submodule)
-            except ModuleNotFoundError as e:
-                if e.name != submodule:
-                    raise
-        return value
-    try:
+    if submodule in MODULES:     # the face's module (theano.ifelse)
         return importlib.import_module(submodule)
-    except ModuleNotFoundError as e:
-        if e.name != submodule:
-            raise
-    if name in MODULE_ALIASES:
-        return importlib.import_module(MODULE_ALIASES[name])
+    with warnings.catch_warnings():
+        # (a name PyTensor moved warns; Theano's is this one)
+        warnings.simplefilter('ignore', FutureWarning)
+        for source in entry.sources:
+            module = importlib.import_module(source)
+            try:
+                value = getattr(module, name)
+            except Refused as e:
+                # the same object as that module's: refused here too
+                raise Refused(str(e).replace(source + '.' + name, submodule,
+                                             1))
+            except AttributeError:
+                continue
+            if isinstance(value, types.ModuleType):
+                # a module: the face's, where it has one
+                return _submodule(submodule, name) or value
+            return value
+    module = _submodule(submodule, name)
+    if module is not None:
+        return module
     raise AttributeError(
         "%s.%s has no counterpart in PyTensor, which runs Theano's names "
         'here (PyTensor %s under the dA tutorial\'s Theano face, since '
@@ -104,10 +113,20 @@ def face_names(namespace):
     theano_name = namespace['__name__']
     entry = MODULES.get(theano_name, NO_SOURCES)
 
+    missing = {}
+
     def __getattr__(name):
         if name.startswith('__'):
             raise AttributeError(name)
-        value = lookup(theano_name, name)
+        if name in missing:       # (hasattr in a loop asks again)
+            raise AttributeError(missing[name])
+        try:
+            value = lookup(theano_name, name)
+        except Refused:
+            raise
+        except AttributeError as e:
+            missing[name] = str(e)
+            raise
         namespace[name] = value
         return value
 
@@ -232,30 +251,70 @@ def theano_constant_strings():
     TensorConstant._theano_str = True
 
 
+_TEST_VALUES_PAUSED = [0]
+
+
+class test_values_paused:
+    """Within it no test values are computed: the graphs PyTensor builds
+    for itself (an Op's inner graph, a scan step, a compilation's
+    rewrites) have placeholders without test values, which Theano's
+    code never met."""
+
+    def __enter__(self):
+        _TEST_VALUES_PAUSED[0] += 1
+
+    def __exit__(self, *exc):
+        _TEST_VALUES_PAUSED[0] -= 1
+
+
 def theano_test_values():
     """Theano's test values: where ``config.compute_test_value`` is not
     'off', each Op applied to variables with test values
     (``x.tag.test_value``; a constant's data, a shared variable's value)
     computes its outputs' test values at once, with its Python code, so
-    that a wrong shape shows where the graph is built ('raise': an input
-    without a test value is an error; 'warn': a warning; 'ignore':
-    skipped).  PyTensor dropped them."""
+    that a wrong shape shows where the graph is built ('raise' and 'pdb':
+    an input without a test value is an error; 'warn': a warning;
+    'ignore': skipped).  PyTensor dropped them."""
+    from pytensor.compile import builders
     from pytensor.graph.op import Op
     if getattr(Op, '_theano_test_values', False):
         return
     call = Op.__call__
 
+    depth = [0]
+
     def __call__(self, *inputs, **kwargs):
-        out = call(self, *inputs, **kwargs)
+        if _TEST_VALUES_PAUSED[0]:
+            return call(self, *inputs, **kwargs)
+        depth[0] += 1
+        try:
+            out = call(self, *inputs, **kwargs)
+        finally:
+            depth[0] -= 1
         import theano
         mode = theano.config.compute_test_value
         if mode != 'off':
             first = out[0] if isinstance(out, (list, tuple)) else out
             if getattr(first, 'owner', None) is not None:
-                compute_test_values(first.owner, mode)
+                # the Ops an Op applies while building its node (an
+                # ExpandDims to broadcast) get values where they can
+                compute_test_values(first.owner,
+                                    'ignore' if depth[0] else mode)
         return out
     Op.__call__ = __call__
     Op._theano_test_values = True
+    for cls in (builders.OpFromGraph, getattr(builders, 'SymbolicOp', None)):
+        if cls is not None:
+            cls.__init__ = _paused(cls.__init__)
+
+
+def _paused(method):
+    """``method``, run with test values paused."""
+    @functools.wraps(method)
+    def paused(*args, **kwargs):
+        with test_values_paused():
+            return method(*args, **kwargs)
+    return paused
 
 
 def get_test_value(var):
@@ -274,27 +333,32 @@ def compute_test_values(node, mode):
     """Give ``node``'s outputs their test values (see
     ``theano_test_values``)."""
     import copy
-    import warnings
+    from pytensor.tensor.type import TensorType
     storage = {}
     for i, var in enumerate(node.inputs):
         try:
             storage[var] = [get_test_value(var)]
         except AttributeError:
+            if not isinstance(var.type, TensorType):
+                # a scalar graph inside an Elemwise's gradient
+                return
             message = ('Cannot compute test value: input %i (%s) of Op %s '
                        'missing default value' % (i, var, node))
-            if mode == 'raise':
+            if mode in ('raise', 'pdb'):
                 raise ValueError(message) from None
             if mode == 'warn':
-                warnings.warn(message, stacklevel=3)
+                warnings.warn(message, stacklevel=4)
             return
     for i in set(i for ins in getattr(node.op, 'destroy_map', {}).values()
                  for i in ins):
         var = node.inputs[i]
         storage[var] = [copy.copy(storage[var][0])]
-    outputs = [[None] for _ in node.outputs]
-    node.op.perform(node, [storage[v][0] for v in node.inputs], outputs)
-    for var, value in zip(node.outputs, outputs):
-        var.tag.test_value = value[0]
+    for var in node.outputs:
+        storage[var] = [None]
+    compute = {var: [var in node.inputs] for var in storage}
+    node.op.make_thunk(node, storage, compute, [], impl='py')()
+    for var in node.outputs:
+        var.tag.test_value = storage[var][0]
 
 
 # PyTensor's deprecation warnings about what is Theano 1.0.5's own API
@@ -360,9 +424,8 @@ class FaceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.import_module(_pytensor_module(spec.name))
 
     def exec_module(self, module):
-        if module.__name__ not in MODULES or \
-                module.__name__.startswith('pytensor'):
-            return
+        if module.__name__ not in MODULES:
+            return               # PyTensor's module, as it is
         namespace = vars(module)
         namespace['__getattr__'], namespace['__dir__'] = face_names(namespace)
         if module.__name__ in PACKAGES:

@@ -69,7 +69,7 @@ MODULE_ALIASES = {
     'T': 'theano.tensor', 'compile': 'theano.compile',
     'gradient': 'theano.gradient', 'printing': 'theano.printing',
     'compat': 'theano.compat', 'raw_random': 'theano.tensor.raw_random',
-    'debugmode': 'pytensor.compile.debug.debugmode',
+    'debugmode': 'theano.compile.debugmode',
     'monitormode': 'theano.compile.monitormode',
     'profiling': 'theano.compile.profiling', 'opt': 'theano.gof.opt',
     'graph': 'theano.gof.graph', 'utils': 'theano.gof.utils',
@@ -298,8 +298,7 @@ REFUSED = {
         'T.Rop of pool_2d instead', 'DownsampleFactorMaxGradGrad',
         'MaxPoolRop'),
 }
-for _name in ('theano.tensor.basic',):
-    REFUSED[_name] = REFUSED['theano.tensor']
+REFUSED['theano.tensor.basic'] = REFUSED['theano.tensor']
 REFUSED['theano.tensor.extra_ops'] = {
     name: REFUSED['theano.tensor'][name]
     for name in ('CumprodOp', 'CumsumOp', 'DiffOp', 'RepeatOp')}

@@ -8,8 +8,10 @@ import warnings
 
 from pytensor import gradient as _pt_gradient
 from pytensor.gradient import ZeroGrad, zero_grad, zero_grad_
+from pytensor.graph.basic import Variable
+from pytensor.tensor import as_tensor_variable
 
-from ._compat import face_names
+from ._compat import face_names, get_test_value
 
 
 def Rop(f, wrt, eval_points, disconnected_outputs='raise',
@@ -71,17 +73,28 @@ def format_as(use_list, use_tuple, outputs):
 
 
 def get_debug_values(*args):
-    """The test values of ``args`` (``x.tag.test_value``), as one tuple in
-    a list; [] where ``config.compute_test_value`` is 'off' or one has
-    none (PyTensor computes none itself)."""
+    """The test values of ``args``: [] where ``config.compute_test_value``
+    is 'off'; else ``[value]`` for one argument, ``[(value, ...)]`` for
+    several; where one has none, an AttributeError ('raise'), a warning
+    and [] ('warn'), or [] ('ignore')."""
     import theano
-    if theano.config.compute_test_value == 'off':
+    mode = theano.config.compute_test_value
+    if mode == 'off':
         return []
-    try:
-        values = tuple(arg.tag.test_value for arg in args)
-    except AttributeError:
-        return []
-    return [values]
+    values = []
+    for i, arg in enumerate(args):
+        try:
+            values.append(get_test_value(
+                arg if isinstance(arg, Variable) else as_tensor_variable(arg)))
+        except AttributeError:
+            message = 'Argument %i%s has no test value' % (
+                i, "('%s')" % arg.name if getattr(arg, 'name', None) else '')
+            if mode in ('raise', 'pdb'):
+                raise AttributeError(message) from None
+            if mode == 'warn':
+                warnings.warn(message, stacklevel=2)
+            return []
+    return values if len(values) == 1 else [tuple(values)]
 
 
 # Theano's other names: PyTensor's, where it has them (_table)

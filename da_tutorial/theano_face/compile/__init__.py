@@ -12,6 +12,7 @@ from pytensor.compile.mode import get_mode
 from pytensor.compile.mode import predefined_modes as _predefined_modes
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import equal_computations
+from pytensor.graph.replace import clone_replace
 from pytensor.link.c.type import generic
 
 from .._compat import face_names
@@ -59,12 +60,27 @@ def pfunc(params, outputs=None, mode=None, updates=None, givens=None,
 
 
 def is_same_graph(var1, var2, givens=None, debug=False):
-    """True when ``var1`` and ``var2`` compute the same thing (after the
-    replacements of ``givens``: pairs or a dict)."""
-    pairs = list(givens.items() if isinstance(givens, dict)
-                 else givens or [])
-    return equal_computations([var1], [var2], [p[0] for p in pairs],
-                              [p[1] for p in pairs])
+    """True when ``var1`` and ``var2`` compute the same thing, after the
+    replacements of ``givens`` (pairs or a dict) in both."""
+    if givens:
+        var1, var2 = clone_replace([var1, var2], replace=dict(givens))
+    return equal_computations([var1], [var2])
+
+
+def detect_nan(i, node, fn):
+    """A ``post_func`` for ``MonitorMode``: where a node's output has a
+    NaN, print the node, its inputs and its outputs."""
+    import numpy
+    from pytensor.printing import debugprint
+    for output in fn.outputs:
+        value = output[0]
+        if isinstance(value, numpy.ndarray) and value.dtype.kind in 'fc' \
+                and numpy.isnan(value).any():
+            print('*** NaN detected ***')
+            debugprint(node)
+            print('Inputs : %s' % [input[0] for input in fn.inputs])
+            print('Outputs: %s' % [output[0] for output in fn.outputs])
+            break
 
 
 def generic_constructor(value, name=None, strict=False, allow_downcast=None):

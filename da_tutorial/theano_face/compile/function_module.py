@@ -65,27 +65,35 @@ class Function(_Function):
     def container(self):
         return _Items(self, True)
 
+    def copy(self, *args, **kwargs):
+        """``Function.copy``; the copy is a Theano function too."""
+        return theano_function(_Function.copy(self, *args, **kwargs),
+                               self.maker.theano_defaults)
+
     def sync_shared(self):
         """Theano's wait for shared GPU values: nothing to wait for here."""
 
 
 class DefaultingFunction(Function):
     """A compiled function whose ``In`` inputs have defaults (a call may
-    leave them out, by position or by name: Theano's ``value=``), and
-    whose results are NumPy arrays (JAX's arrays are turned into them)."""
+    leave them out, by position or by name: Theano's ``value=``; a value
+    given for one call is for that call only), or that runs on JAX (its
+    arrays are turned into NumPy's)."""
     __slots__ = ()
 
     def __call__(self, *args, **kwargs):
-        for position, name, value in self.maker.theano_defaults:
-            if position >= len(args) and name not in kwargs:
-                kwargs[name] = value
         try:
             out = Function.__call__(self, *args, **kwargs)
         except Exception as e:
-            refusal = jax_refusal(e)
+            refusal = jax_refusal(e) if self.maker.theano_jax else None
             if refusal is None:
                 raise
             raise refusal from e
+        finally:
+            for position, value in self.maker.theano_defaults:
+                self.input_storage[position].value = value
+        if not self.maker.theano_jax:
+            return out
         if isinstance(out, (list, tuple)):
             return [numpy.asarray(o) for o in out]
         return numpy.asarray(out) if out is not None else out
@@ -136,23 +144,37 @@ def refuse_dynamic_slices(fgraph):
                 % node.op)
 
 
+def jax_in_graph_dtypes(mode):
+    """Where ``mode`` runs on JAX, let JAX compute 64-bit dtypes in 64 bits,
+    as Theano computes every graph in its own dtypes.  PyTensor fixes
+    JAX's precision from ``floatX`` once, when it first loads its JAX back
+    end, so a float64 graph compiled after a float32 one would run in
+    float32."""
+    from pytensor.compile.mode import get_mode
+    if type(get_mode(mode).linker).__name__ == 'JAXLinker':
+        import jax
+        import pytensor.link.jax.dispatch  # noqa: F401 (sets it first)
+        jax.config.update('jax_enable_x64', True)
+
+
 def theano_function(compiled, defaults):
     """``compiled`` (PyTensor's) made a ``Function``; a
-    ``DefaultingFunction`` where ``defaults`` (``[(position, name,
-    value)]``) or its JAX linker ask for it."""
+    ``DefaultingFunction`` where ``defaults`` (``[(position, value)]``,
+    the ``In`` defaults to put back after each call) or its JAX linker
+    ask for it."""
     jax = type(compiled.maker.linker).__name__ == 'JAXLinker'
     if jax:
         refuse_dynamic_slices(compiled.maker.fgraph)
     compiled.__class__ = DefaultingFunction if defaults or jax else Function
     compiled.maker.theano_defaults = defaults
+    compiled.maker.theano_jax = jax
     return compiled
 
 
 def _unpickle(constructor, args, cls, defaults):
     compiled = constructor(*args)
     if compiled is not None:       # (config.unpickle_function False: None)
-        compiled.__class__ = cls
-        compiled.maker.theano_defaults = defaults
+        theano_function(compiled, defaults)
     return compiled
 
 

@@ -42,8 +42,12 @@ class MultinomialFromUniform(Op):
             raise NotImplementedError('pvals ndim should be 2', pvals.ndim)
         if unis.ndim != 1:
             raise NotImplementedError('unis ndim should be 1', unis.ndim)
-        out = _pt.TensorType(self._odtype(pvals), shape=pvals.type.shape)()
+        out = _pt.TensorType(self._odtype(pvals),
+                             shape=self._out_shape(pvals.type.shape))()
         return Apply(self, [pvals, unis, as_scalar(n)], [out])
+
+    def _out_shape(self, pvals_shape):
+        return pvals_shape          # counts per outcome
 
     def grad(self, inputs, output_grads):
         return [_pt.zeros_like(x, dtype='floatX')
@@ -76,6 +80,9 @@ class ChoiceFromUniform(MultinomialFromUniform):
 
     def _odtype(self, pvals):
         return 'int64' if self.odtype == 'auto' else self.odtype
+
+    def _out_shape(self, pvals_shape):
+        return (pvals_shape[0], None)    # n choices per row
 
     def perform(self, node, inputs, outputs):
         pvals, unis, n = inputs

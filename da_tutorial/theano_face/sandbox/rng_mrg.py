@@ -41,8 +41,8 @@ def ff_2p72(rstate):
     return rng_mrg.substream_states(rstate, 2)[1]
 
 
-# Theano's cache of small int32 constants
-np_int32_vals = [numpy.int32(i) for i in range(10)]
+# the int32 constants Theano's MRG code shifts and masks by
+np_int32_vals = [numpy.int32(i) for i in (0, 7, 9, 15, 16, 22, 24)]
 
 
 def matVecModM(A, s, m):

@@ -19,7 +19,7 @@ from pytensor.scan.basic import scan as _scan
 from pytensor.scan.checkpoints import scan_checkpoints as _checkpoints
 from pytensor.scan.utils import until  # noqa: F401
 
-from .._compat import face_names
+from .._compat import face_names, test_values_paused
 from ..updates import OrderedUpdates
 
 
@@ -28,7 +28,8 @@ def _updating_every_step(fn):
     variable its graph reaches (Theano's rule: random generators
     advance at every step)."""
     def step(*args):
-        condition, outputs, updates = get_updates_and_outputs(fn(*args))
+        with test_values_paused():  # the step's inputs have none
+            condition, outputs, updates = get_updates_and_outputs(fn(*args))
         roots = outputs + list(updates.values()) + (
             [condition] if condition is not None else [])
         for var in graph_inputs(roots):

@@ -14,6 +14,7 @@ PyTensor changed it or dropped it:
 """
 import builtins
 import string
+import warnings
 
 import numpy
 import pytensor.tensor as _pt
@@ -29,6 +30,13 @@ from da_tutorial import linker_dispatch
 
 from .._compat import face_names
 from ..gradient import Lop, Rop, consider_constant  # noqa: F401
+
+# the star brought PyTensor's submodules: Theano's (theano.tensor.basic,
+# the face's) are looked up instead
+for _name, _value in list(globals().items()):
+    if not _name.startswith('_') and isinstance(_value, builtins.type(_pt)) and \
+            _value.__name__.split('.')[0] == 'pytensor':
+        del globals()[_name]
 
 
 class _TensorTypeMeta(builtins.type):
@@ -111,10 +119,21 @@ def get_scalar_constant_value(orig_v, elemwise=True,
         only_process_constants=only_process_constants, max_recur=max_recur)
 
 
+def _flat_ndim(ndim, outdim):
+    """Theano's ``ndim`` of ``flatten`` and ``is_flat``: 1 by default,
+    ``outdim`` its deprecated spelling."""
+    if ndim is not None and outdim is not None:
+        raise ValueError('You should only specify ndim')
+    if outdim is not None:
+        warnings.warn('flatten outdim parameter is deprecated, use ndim '
+                      'instead.', stacklevel=3)
+        return outdim
+    return 1 if ndim is None else ndim
+
+
 def is_flat(var, ndim=None, outdim=None):
-    """True when ``var`` has ``ndim`` (or ``outdim``) axes (1 when
-    neither is given)."""
-    return var.ndim == (ndim or outdim or 1)
+    """True when ``var`` has ``ndim`` axes (1 by default)."""
+    return var.ndim == _flat_ndim(ndim, outdim)
 
 
 def mean(input, axis=None, dtype=None, op=False, keepdims=False,
@@ -155,16 +174,20 @@ class Iv(BinaryScalarOp):
     def L_op(self, inputs, outputs, grads):
         v, x = inputs
         return [grad_undefined(self, 0, v),
-                grads[0] * (iv(v - 1, x) + iv(v + 1, x)) / 2.0]
+                grads[0] * (self(v - 1, x) + self(v + 1, x)) / 2.0]
 
 
 iv = Elemwise(Iv(upgrade_to_float, name='iv'), name='iv')
 
 
 def flatten(x, ndim=None, outdim=None):
-    """``x`` with its last axes merged into one, ``outdim`` (or ``ndim``)
-    axes in all (1 when neither is given)."""
-    return _pt.flatten(x, ndim or outdim or 1)
+    """``x`` with its last axes merged into one, ``ndim`` axes in all (1
+    by default)."""
+    x = _pt.as_tensor_variable(x)
+    ndim = _flat_ndim(ndim, outdim)
+    if ndim < 1 or (ndim > 1 and ndim > x.ndim):
+        raise ValueError('ndim %s out of bound [1, %d)' % (ndim, x.ndim + 1))
+    return _pt.flatten(x, ndim)
 
 
 def inv(x):
@@ -336,12 +359,11 @@ class TopKOp(Op):
 
     def make_node(self, x, kth):
         x, kth = _pt.as_tensor_variable(x), _pt.as_tensor_variable(kth)
-        outputs = []
+        outputs, shape = [], (None,) * x.ndim    # k along the axis
         if self.return_values:
-            outputs.append(x.type())
+            outputs.append(_pt.TensorType(x.dtype, shape=shape)())
         if self.return_indices:
-            outputs.append(_pt.TensorType(self.idx_dtype,
-                                          shape=(None,) * x.ndim)())
+            outputs.append(_pt.TensorType(self.idx_dtype, shape=shape)())
         return Apply(self, [x, kth], outputs)
 
     def perform(self, node, inputs, outputs):

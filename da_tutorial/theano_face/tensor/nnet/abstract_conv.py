@@ -265,6 +265,13 @@ def conv3d(input, filters, input_shape=None, filter_shape=None,
                  input_shape=input_shape)
 
 
+def _filled(shape, known):
+    """``shape`` with its leading Nones replaced by ``known``'s lengths."""
+    return tuple(k if length is None else length
+                 for length, k in zip(shape, known)) + \
+        tuple(shape)[len(known):]
+
+
 def conv2d_grad_wrt_inputs(output_grad, filters, input_shape,
                            filter_shape=None, border_mode='valid',
                            subsample=(1, 1), filter_flip=True,
@@ -273,7 +280,11 @@ def conv2d_grad_wrt_inputs(output_grad, filters, input_shape,
     """The gradient of ``conv2d`` with respect to its input (of
     ``input_shape``), for the output's gradient ``output_grad``."""
     output_grad = _pt.as_tensor_variable(output_grad)
-    x = _pt.zeros(tuple(input_shape), dtype=output_grad.dtype)
+    filters = _pt.as_tensor_variable(filters)
+    # Theano lets the batch and the channels be None: the gradient's and
+    # the filters'
+    known = (output_grad.shape[0], filters.shape[-3] * num_groups)
+    x = _pt.zeros(_filled(input_shape, known), dtype=output_grad.dtype)
     out = _conv(x, filters, 2, filter_shape, border_mode, subsample,
                 filter_flip, filter_dilation, num_groups, unshared)
     return _grad(None, x, known_grads={out: output_grad})
@@ -286,7 +297,14 @@ def conv2d_grad_wrt_weights(input, output_grad, filter_shape,
                             unshared=False):
     """The gradient of ``conv2d`` with respect to its filters (of
     ``filter_shape``), for the output's gradient ``output_grad``."""
-    w = _pt.zeros(tuple(filter_shape), dtype=input.dtype)
+    input = _pt.as_tensor_variable(input)
+    output_grad = _pt.as_tensor_variable(output_grad)
+    # Theano lets the leading lengths be None: the gradient's channels,
+    # (unshared: its rows and columns), the input's channels per group
+    known = (output_grad.shape[1],) + (
+        (output_grad.shape[2], output_grad.shape[3]) if unshared else ()) + (
+        input.shape[1] // num_groups,)
+    w = _pt.zeros(_filled(filter_shape, known), dtype=input.dtype)
     out = _conv(input, w, 2, filter_shape, border_mode, subsample,
                 filter_flip, filter_dilation, num_groups, unshared)
     return _grad(None, w, known_grads={out: output_grad})

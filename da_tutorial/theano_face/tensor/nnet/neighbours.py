@@ -7,7 +7,7 @@ from pytensor.raise_op import Assert
 from ..._compat import face_names
 from .abstract_conv import lengths, pad_spatial, windows
 
-PADS = {'valid': 0, 'ignore_borders': 0, 'half': None, 'full': None}
+MODES = ('valid', 'ignore_borders', 'half', 'full')
 
 
 def images2neibs(ten4, neib_shape, neib_step=None, mode='valid'):
@@ -18,7 +18,7 @@ def images2neibs(ten4, neib_shape, neib_step=None, mode='valid'):
     exactly), 'ignore_borders' (a partial patch at the end is left
     out), 'half' and 'full' (the image padded with zeros, as a
     convolution's border)."""
-    if mode not in PADS:
+    if mode not in MODES:
         raise NotImplementedError(
             "images2neibs(mode=%r) is not available in the dA tutorial's "
             "Theano face; use 'valid', 'ignore_borders', 'half' or 'full' "
