@@ -20,15 +20,17 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (FLOATX_HELP, add_exact_options, one_row,
-                                run_script)
+from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_exact_options,
+                                add_resume_option, one_row, run_script)
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from da_tutorial.fast_ops import compiles_to_c, fast_mode
-from da_tutorial.checks import check_batch_size, check_int, check_number
-from da_tutorial.files import check_output_folder, make_output_folder
+from da_tutorial.checks import (check_batch_size, check_int, check_number,
+                                check_seed, check_step_fits)
+from da_tutorial.files import check_parameter, load_arrays, save_npz
+from da_tutorial.runs import Run, check_memory
 from da_tutorial.report import versions, write_metrics
 from da_tutorial.training import early_stopping, train_epochs
 
@@ -81,11 +83,21 @@ class FillsFirst(object):
                     'inputs are computed at its first call; with '
                     'cache_inputs=True, pretrain the layers in order, '
                     'bottom first' % (self.layer, self.layer - 1))
-            self.cache.set_value(numpy.concatenate(
-                [self.below(numpy.asarray(i, dtype='int64'))
-                 for i in range(self.n_batches)]), borrow=True)
-            self.below = None
+            self.fill()
         return self.fn(*args, **kwargs)
+
+    def fill(self):
+        """Compute and keep this layer's inputs now, and first those of
+        the layers below that are not kept yet: for a run resumed above
+        the bottom layer, whose lower layers are trained."""
+        if self.below is None:
+            return
+        if isinstance(self.fn_below, FillsFirst):
+            self.fn_below.fill()
+        self.cache.set_value(numpy.concatenate(
+            [self.below(numpy.asarray(i, dtype='int64'))
+             for i in range(self.n_batches)]), borrow=True)
+        self.below = None
 
     def __getattr__(self, name):
         return getattr(self.fn, name)
@@ -207,6 +219,78 @@ class SdA(object):
         # the finetuning cost and the zero-one error on a minibatch
         self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
         self.errors = self.logLayer.errors(self.y)
+
+    def save(self, path, values=None):
+        """Write the network to an ``.npz`` file (no pickle), under a
+        temporary name, then renamed: each layer's ``W_<i>``, ``b_<i>``
+        and its dA's ``b_prime_<i>``, the logistic layer's ``W_log`` and
+        ``b_log``, and the sizes.
+
+        :type path: str
+        :param path: the file to write (``.npz`` is not added)
+
+        :type values: list of numpy.ndarray or None
+        :param values: values of ``self.params`` to save instead of the
+                       current ones (the best model of a finetuning)
+        """
+        if values is None:
+            values = [p.get_value() for p in self.params]
+        arrays = dict(zip(self.param_names(), values))
+        for i, layer in enumerate(self.dA_layers):
+            arrays['b_prime_%d' % i] = layer.b_prime.get_value()
+        save_npz(path, dict(
+            arrays, n_ins=self.dA_layers[0].n_visible,
+            hidden_layers_sizes=[d.n_hidden for d in self.dA_layers],
+            n_outs=self.logLayer.b.get_value(borrow=True).size,
+            corruption_levels=self.corruption_levels))
+
+    def param_names(self):
+        """The names ``save`` gives ``self.params``, in their order."""
+        return [name % i for i in range(self.n_layers)
+                for name in ('W_%d', 'b_%d')] + ['W_log', 'b_log']
+
+    @classmethod
+    def load(cls, path, numpy_rng=None, theano_rng=None):
+        """Return an SdA with exactly the parameters ``save`` wrote.
+
+        :type path: str
+        :param path: an ``.npz`` written by ``SdA.save``
+
+        :type numpy_rng: numpy.random.RandomState or None
+        :param numpy_rng: as for the constructor (RandomState(89677) when
+                          None); the weights it draws are replaced
+
+        :type theano_rng: RandomStreams or None
+        :param theano_rng: as for the constructor
+
+        :raises ValueError: naming the file and what is wrong with it
+        """
+        sizes = load_arrays(path, ('n_ins', 'hidden_layers_sizes', 'n_outs',
+                                   'corruption_levels'), 'SdA')
+        layers = sizes['hidden_layers_sizes']
+        if layers.ndim != 1 or layers.size == 0 or any(
+                s.dtype.kind not in 'iu' or (s < 1).any()
+                for s in (sizes['n_ins'], sizes['n_outs'], layers)) or \
+                sizes['n_ins'].shape != () or sizes['n_outs'].shape != ():
+            raise ValueError('%s: n_ins, n_outs and hidden_layers_sizes must '
+                             'be positive integers' % path)
+        n_ins, n_outs = int(sizes['n_ins']), int(sizes['n_outs'])
+        layers = [int(n) for n in layers]
+        sda = cls(numpy_rng or numpy.random.RandomState(89677),
+                  theano_rng=theano_rng, n_ins=n_ins,
+                  hidden_layers_sizes=layers, n_outs=n_outs,
+                  corruption_levels=[float(c) for c in
+                                     sizes['corruption_levels']])
+        names = sda.param_names() + ['b_prime_%d' % i
+                                     for i in range(sda.n_layers)]
+        arrays = load_arrays(path, names, 'SdA')
+        shared = sda.params + [d.b_prime for d in sda.dA_layers]
+        for name, variable in zip(names, shared):
+            check_parameter(path, name, arrays[name],
+                            variable.get_value(borrow=True).shape)
+            variable.set_value(numpy.asarray(arrays[name],
+                                             dtype=variable.dtype))
+        return sda
 
     def pretraining_functions(self, train_set_x, batch_size,
                               cache_inputs=False, exact=True):
@@ -405,12 +489,31 @@ def even_batch_size(sizes, largest=500):
                if all(n % b == 0 for n in sizes))
 
 
+# the files a run of test_SdA writes (a fresh run replaces an old set)
+OUTPUTS = ('SdA_best.npz',)
+
+
+def check_SdA_memory(n_ins, hidden_layers_sizes, n_examples):
+    """Raise ValueError when an SdA of these sizes cannot train in this
+    machine's memory: its weights four times (the parameters, the best
+    model, the gradients, the checkpoint's copy) and the kept inputs of
+    the layers above the first (``cache_inputs``)."""
+    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    itemsize = numpy.dtype(theano.config.floatX).itemsize
+    check_memory('hidden layers of %s units (%d weights, %s)'
+                 % (' x '.join(map(str, hidden_layers_sizes)), weights,
+                    theano.config.floatX),
+                 (4 * weights + n_examples * sum(hidden_layers_sizes[:-1]))
+                 * itemsize)
+
+
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
              pretrain_lr=0.001, training_epochs=1000,
              dataset='mnist.pkl.gz', batch_size=1,
              hidden_layers_sizes=(1000, 1000, 1000),
              corruption_levels=(.1, .2, .3), seed=89677,
-             output_folder='SdA_plots', exact=True):
+             output_folder='SdA_plots', exact=True, resume=False):
     """
     Demonstrates how to train and test a stochastic denoising autoencoder.
 
@@ -445,27 +548,31 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
     :param seed: seed of the NumPy generator behind weights and noise
 
     :type output_folder: str
-    :param output_folder: where the run's record, metrics.json, goes
-        (written after each pretraining layer, each new best model and at
-        the end, when its ``complete`` is true)
+    :param output_folder: where the best finetuned model (``SdA_best.npz``,
+        ``SdA.save``) and the run's record, metrics.json, go (written after
+        each pretraining layer, each new best model and, last, at the end,
+        when its ``complete`` is true); ``checkpoint.npz`` while it trains
 
     :type exact: bool
     :param exact: False: pretrain with the opt-in fast step
         (``pretraining_functions``); finetuning is the tutorial's either way
 
+    :type resume: bool
+    :param resume: go on from the checkpoint an interrupted run left in
+        ``output_folder``, to the numbers of a run never stopped
+
     :returns: (best validation error, test error of that model), fractions
     """
-    # everything that can be wrong is checked before minutes of training
+    # everything that can be wrong is checked before the data loads
     check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
                    training_epochs, batch_size, hidden_layers_sizes,
                    corruption_levels)
-    check_output_folder(output_folder)
-    datasets = load_data(dataset)
-
-    train_set_x, train_set_y = datasets[0]
-    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
-                                     for d in datasets), 'the smallest split')
-    make_output_folder(output_folder)
+    check_seed(seed)
+    floatX = theano.config.floatX
+    fan_in = max([28 * 28] + list(hidden_layers_sizes))
+    check_step_fits('pretrain_lr', pretrain_lr, fan_in, floatX)
+    check_step_fits('finetune_lr', finetune_lr, fan_in, floatX)
+    check_SdA_memory(28 * 28, hidden_layers_sizes, 50000)
     settings = dict(finetune_lr=finetune_lr,
                     pretraining_epochs=pretraining_epochs,
                     pretrain_lr=pretrain_lr, training_epochs=training_epochs,
@@ -473,8 +580,44 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                     hidden_layers_sizes=list(hidden_layers_sizes),
                     corruption_levels=list(corruption_levels), seed=seed,
                     exact=exact)
+    # the folder: free, and an interrupted run there resumed or kept
+    folder = Run(output_folder, 'SdA.py', dict(settings, engine=ENGINE,
+                                               floatX=floatX),
+                 resume, OUTPUTS)
+    datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
+                                     for d in datasets), 'the smallest split')
+    n_examples, n_ins = train_set_x.get_value(borrow=True).shape
+    check_SdA_memory(n_ins, hidden_layers_sizes, n_examples)
+    # the best model, the checkpoint (the parameters twice, twice while it
+    # is replaced), metrics.json
+    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
+    n_params = sum((a + 2) * b for a, b in zip(sizes, sizes[1:]))
+    folder.check_space(5 * n_params * numpy.dtype(floatX).itemsize +
+                       2 ** 20)
     run = {'settings': settings, 'versions': versions(), 'pretraining': [],
            'complete': False}
+    with folder:   # the folder is made and held only now
+        train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
+                  pretrain_lr, training_epochs, batch_size,
+                  hidden_layers_sizes, corruption_levels, seed, exact)
+        files = folder.finish(run)
+    print('results in %s: %s' % (output_folder, ', '.join(files)),
+          file=sys.stderr)
+    return run['best_validation_error'], run['test_error']
+
+
+def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
+              pretrain_lr, training_epochs, batch_size, hidden_layers_sizes,
+              corruption_levels, seed, exact):
+    """The tutorial's training of ``test_SdA``: build the SdA, pretrain
+    its layers, finetune it, save the best model; ``run`` (metrics.json's
+    data) gets the record, and ``folder`` (a held ``da_tutorial.runs.Run``)
+    the checkpoints.  The other parameters are ``test_SdA``'s."""
+    output_folder = folder.folder
+    train_set_x, train_set_y = datasets[0]
 
     # compute number of minibatches for training, validation and testing
     n_train_batches = train_set_x.get_value(borrow=True).shape[0]
@@ -503,6 +646,14 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                                                 cache_inputs=True,
                                                 exact=exact)
 
+    # what a checkpoint keeps, and gives back: the weights, the dAs'
+    # visible biases, the noise streams' states, the best model
+    best = [theano.shared(p.get_value(), name='best ' + p.name)
+            for p in sda.params]
+    folder.track('SdA', sda.params + [d.b_prime for d in sda.dA_layers] + [
+        update[0] for update in sda.dA_layers[0].theano_rng.state_updates])
+    folder.track('best', best)
+
     print('... pre-training the model')
     start_time = timeit.default_timer()
     # Pre-train layer-wise
@@ -521,11 +672,20 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
             print('Pre-training layer %i, epoch %d, cost %f'
                   % (i, epoch, cost))
 
-        costs, seconds = train_epochs(
-            pretrain_step, n_train_batches, pretraining_epochs, report,
-            context='layer %d, pretrain_lr %g' % (i, pretrain_lr),
-            batch_size=batch_size,
-            label='pre-training layer %d of %d' % (i, sda.n_layers))
+        with folder.stage('pretraining %d' % i,
+                          'pretraining layer %d' % i) as stage:
+            done = stage.state['epoch'] if stage.state else 0
+            if done < pretraining_epochs and \
+                    isinstance(pretraining_fns[i], FillsFirst):
+                # its inputs from the trained layers below (on a resume,
+                # those were not run here)
+                pretraining_fns[i].fill()
+            costs, seconds = train_epochs(
+                pretrain_step, n_train_batches, pretraining_epochs, report,
+                context='layer %d, pretrain_lr %g' % (i, pretrain_lr),
+                batch_size=batch_size,
+                label='pre-training layer %d of %d' % (i, sda.n_layers),
+                stage=stage)
         run['pretraining'].append({
             'layer': i, 'corruption_level': corruption_levels[i],
             'epoch_costs': [float(c) for c in costs],
@@ -569,14 +729,19 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                             * eval_batch_size)
         return counts.sum() / (len(counts) * eval_batch_size)
 
-    best_validation_loss, best_iter, test_score, epoch = early_stopping(
-        train_fn,
-        validate=lambda: error_rate(validate_model()),
-        test=lambda: error_rate(test_model()),
-        n_train_batches=n_train_batches, n_epochs=training_epochs,
-        patience=10 * n_train_batches, patience_increase=2.,
-        history=run['finetuning'],
-        on_best=lambda: write_metrics(run, output_folder))
+    def on_best():    # keep the best model, and the record so far
+        for b, p in zip(best, sda.params):
+            b.set_value(p.get_value())
+        write_metrics(run, output_folder)
+
+    with folder.stage('finetuning') as stage:
+        best_validation_loss, best_iter, test_score, epoch = early_stopping(
+            train_fn,
+            validate=lambda: error_rate(validate_model()),
+            test=lambda: error_rate(test_model()),
+            n_train_batches=n_train_batches, n_epochs=training_epochs,
+            patience=10 * n_train_batches, patience_increase=2.,
+            history=run['finetuning'], on_best=on_best, stage=stage)
     end_time = timeit.default_timer()
     print(
         (
@@ -594,8 +759,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
                finetuning_epochs=epoch, best_iteration=best_iter + 1,
                best_validation_error=float(best_validation_loss),
                test_error=float(test_score), complete=True)
-    write_metrics(run, output_folder)
-    return best_validation_loss, test_score
+    sda.save(os.path.join(output_folder, 'SdA_best.npz'),
+             [b.get_value() for b in best])
 
 
 # pytest collects any test_* function a test module imports; this is a demo.
@@ -639,6 +804,7 @@ def main(argv=None):
     add_exact_options(parser, 'pretrain with the opt-in fast step: one C '
                       'kernel, products on the nonzero pixels only, a '
                       'float32 sigmoid (the last bits differ)')
+    add_resume_option(parser)
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_SdA(
         finetune_lr=args.finetune_lr,
@@ -647,7 +813,8 @@ def main(argv=None):
         dataset=args.dataset, batch_size=args.batch_size,
         hidden_layers_sizes=args.hidden_layers,
         corruption_levels=args.corruption_levels, seed=args.seed,
-        output_folder=args.output_folder, exact=args.exact))
+        output_folder=args.output_folder, exact=args.exact,
+        resume=args.resume))
 
 if __name__ == '__main__':
     main()

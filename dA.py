@@ -34,24 +34,26 @@ import argparse
 import os
 import sys
 import timeit
-import zipfile
 
 import numpy
 from PIL import Image
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (FLOATX_HELP, add_exact_options, check_device,
-                                jax_mode, run_script)
+from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_exact_options,
+                                add_resume_option, check_device, jax_mode,
+                                run_script)
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from da_tutorial import fast_ops, sparse_ops
 from da_tutorial.checks import (check_batch_size, check_hyperparameters,
-                                check_int, check_number, corruption_name)
-from da_tutorial.files import (atomic_write, check_output_folder,
-                               make_output_folder)
+                                check_int, check_number, check_seed,
+                                check_step_fits, corruption_name)
+from da_tutorial.files import (atomic_write, check_parameter, load_arrays,
+                               save_npz)
+from da_tutorial.runs import Run, check_memory
 from da_tutorial.report import probe, report_models, save_run, saved_models
 from da_tutorial.training import train_epochs
 
@@ -339,10 +341,10 @@ class dA(object):
         :type path: str
         :param path: the file to write (``.npz`` is not added)
         """
-        with atomic_write(path) as f:
-            numpy.savez(f, W=self.W.get_value(), b=self.b.get_value(),
-                        b_prime=self.b_prime.get_value(),
-                        n_visible=self.n_visible, n_hidden=self.n_hidden)
+        save_npz(path, {'W': self.W.get_value(), 'b': self.b.get_value(),
+                        'b_prime': self.b_prime.get_value(),
+                        'n_visible': self.n_visible,
+                        'n_hidden': self.n_hidden})
 
     @classmethod
     def load(cls, path, input=None, numpy_rng=None, theano_rng=None):
@@ -363,32 +365,17 @@ class dA(object):
 
         :raises ValueError: naming the file and what is wrong with it
         """
-        names = ('W', 'b', 'b_prime', 'n_visible', 'n_hidden')
-        try:
-            with numpy.load(path, allow_pickle=False) as f:
-                arrays = {k: f[k] for k in names}
-        except KeyError as e:
-            raise ValueError('%s is not a saved dA: no %s in it'
-                             % (path, e)) from None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-            raise ValueError('cannot read saved dA %s: %s: %s (truncated or '
-                             'not an .npz written by dA.save?)'
-                             % (path, type(e).__name__, e)) from None
+        arrays = load_arrays(path, ('W', 'b', 'b_prime', 'n_visible',
+                                    'n_hidden'), 'dA')
         sizes = arrays['n_visible'], arrays['n_hidden']
         if any(s.shape != () or s.dtype.kind not in 'iu' or s < 1
                for s in sizes):
             raise ValueError('%s: n_visible and n_hidden must be positive '
                              'integers, got %s and %s' % ((path,) + sizes))
         n_visible, n_hidden = int(sizes[0]), int(sizes[1])
-        expected = {'W': (n_visible, n_hidden), 'b': (n_hidden,),
-                    'b_prime': (n_visible,)}
-        for name, shape in expected.items():
-            value = arrays[name]
-            if value.shape != shape or value.dtype.kind != 'f' or \
-                    not numpy.all(numpy.isfinite(value)):
-                raise ValueError('%s: %s must be finite floats of shape %s, '
-                                 'got %s %s' % (path, name, shape,
-                                                value.dtype, value.shape))
+        for name, shape in (('W', (n_visible, n_hidden)), ('b', (n_hidden,)),
+                            ('b_prime', (n_visible,))):
+            check_parameter(path, name, arrays[name], shape)
 
         def shared(name):
             return theano.shared(numpy.asarray(arrays[name],
@@ -491,7 +478,7 @@ def build_train_function(train_set_x, corruption_level=0.,
 
 def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
              training_epochs=15, batch_size=20, n_hidden=500, seed=123,
-             on_epoch=None, exact=True):
+             on_epoch=None, exact=True, stage=None):
     """Build and train one dA at one corruption level, as the tutorial does:
     prints ``Training epoch N, cost C`` per epoch, the run time on stderr.
 
@@ -500,6 +487,11 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
 
     :type exact: bool
     :param exact: False: the opt-in fast step (``build_train_function``)
+
+    :type stage: da_tutorial.runs.Stage or None
+    :param stage: the run's stage (``test_dA``): the parameters and the
+                  noise stream's state are checkpointed, and training goes
+                  on where the checkpoint stopped
 
     The other parameters are ``build_train_function``'s and ``test_dA``'s.
 
@@ -510,6 +502,9 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     da, train_da, n_train_batches = build_train_function(
         train_set_x, corruption_level, learning_rate, batch_size, n_hidden,
         seed, exact=exact)
+    if stage is not None:     # what a checkpoint keeps, and gives back
+        stage.run.track(stage.name, [da.W, da.b, da.b_prime] + [
+            update[0] for update in da.theano_rng.state_updates])
 
     def report(epoch, c):
         print('Training epoch %d, cost ' % epoch, c)
@@ -526,7 +521,7 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
         context='corruption %g, learning rate %g' % (corruption_level,
                                                      learning_rate),
         batch_size=batch_size,
-        label='dA, corruption %g %%' % (100 * corruption_level))
+        label='dA, corruption %g %%' % (100 * corruption_level), stage=stage)
 
     end_time = timeit.default_timer()
 
@@ -539,11 +534,27 @@ def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
     return da, epoch_costs, epoch_seconds
 
 
+# the files a run of test_dA writes (a fresh run replaces an old set)
+OUTPUTS = ('dA_corruption_*.npz', 'filters_corruption_*.png',
+           'reconstructions.png', 'cost_curves.png')
+
+
+def check_dA_memory(n_visible, n_hidden, n_models):
+    """Raise ValueError when ``n_models`` dAs of this size, trained one
+    after the other, cannot fit in this machine's memory (each kept, plus
+    the gradient, the update and the checkpoint's copy of one)."""
+    itemsize = numpy.dtype(theano.config.floatX).itemsize
+    check_memory('n_hidden %d (%d models of %d x %d %s weights)'
+                 % (n_hidden, n_models, n_visible, n_hidden,
+                    theano.config.floatX),
+                 (n_models + 3) * n_visible * n_hidden * itemsize)
+
+
 def test_dA(learning_rate=0.1, training_epochs=15,
             dataset='mnist.pkl.gz',
             batch_size=20, output_folder='dA_plots',
             n_hidden=500, corruption_levels=(0., 0.3), seed=123,
-            filters_every=0, exact=True):
+            filters_every=0, exact=True, resume=False):
     """
     This demo is tested on MNIST
 
@@ -562,46 +573,69 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     (one model per level, in order), ``seed`` (NumPy seed, reset before
     each model, as the tutorial does), ``filters_every`` (also save the
     filters every this many epochs; 0: only at the end), ``exact`` (False:
-    the opt-in fast step, ``build_train_function``).
+    the opt-in fast step, ``build_train_function``), ``resume`` (go on from
+    the checkpoint an interrupted run left in ``output_folder``, to the
+    numbers of a run never stopped).
 
-    Writes each model's filters (``filters_corruption_<percent>.png``) and
-    parameters (``dA.save``) and, through ``da_tutorial.report``,
-    ``reconstructions.png``, ``cost_curves.png`` and ``metrics.json`` into
-    ``output_folder``.
+    Writes each model's parameters (``dA.save``) and filters
+    (``filters_corruption_<percent>.png``) and, through
+    ``da_tutorial.report``, ``reconstructions.png`` and ``cost_curves.png``
+    into ``output_folder``, and ``metrics.json`` last.  While it trains,
+    ``checkpoint.npz`` is written after every epoch and on Ctrl-C or
+    SIGTERM (``da_tutorial.runs``).
 
     :returns: dict mapping each corruption level to its per-epoch costs
     """
-    # everything that can be wrong is checked before minutes of training
+    # everything that can be wrong is checked before the data loads
     check_hyperparameters(learning_rate, training_epochs, batch_size,
                           n_hidden, corruption_levels, filters_every)
-    check_output_folder(output_folder)
-    datasets = load_data(dataset)
-    train_set_x, train_set_y = datasets[0]
-    check_batch_size(batch_size, train_set_x.get_value(borrow=True).shape[0],
-                     'the training set')
-    # created only now: a bad setting or data set leaves no empty folder
-    make_output_folder(output_folder)
-
-    runs, models = [], []
-    for level in corruption_levels:
-        da, epoch_costs, epoch_seconds = train_dA(
-            train_set_x, corruption_level=level, learning_rate=learning_rate,
-            training_epochs=training_epochs, batch_size=batch_size,
-            n_hidden=n_hidden, seed=seed,
-            on_epoch=filters_saver(output_folder, level, filters_every),
-            exact=exact)
-        save_filters(da, os.path.join(output_folder, 'filters_corruption_%s'
-                                      '.png' % corruption_name(level)))
-        models.append(da)
-        runs.append(save_run(da, level, epoch_costs, epoch_seconds,
-                             output_folder))
-
+    check_seed(seed)
+    floatX = theano.config.floatX
+    check_step_fits('learning_rate', learning_rate, 28 * 28, floatX)
+    check_dA_memory(28 * 28, n_hidden, len(corruption_levels))
     settings = dict(learning_rate=learning_rate, dataset=dataset,
                     training_epochs=training_epochs, batch_size=batch_size,
                     n_hidden=n_hidden, seed=seed, filters_every=filters_every,
                     exact=exact,
                     corruption_levels=list(corruption_levels))
-    report_models(models, runs, datasets[2], settings, output_folder)
+    # the folder: free, and an interrupted run there resumed or kept
+    run = Run(output_folder, 'dA.py', dict(settings, engine=ENGINE,
+                                           floatX=floatX),
+              resume, OUTPUTS)
+    datasets = load_data(dataset)
+    train_set_x, train_set_y = datasets[0]
+    n_examples, n_visible = train_set_x.get_value(borrow=True).shape
+    check_batch_size(batch_size, n_examples, 'the training set')
+    check_dA_memory(n_visible, n_hidden, len(corruption_levels))
+    # the models, the checkpoint (twice while it is replaced), pictures
+    model_bytes = (n_visible + 1) * (n_hidden + 1) * \
+        numpy.dtype(floatX).itemsize
+    run.check_space(3 * len(corruption_levels) * model_bytes + 2 ** 22)
+
+    runs, models = [], []
+    with run:      # the folder is made and held only now
+        for level in corruption_levels:
+            name = corruption_name(level)
+            with run.stage('corruption %s' % name,
+                           'corruption %s %%' % name) as stage:
+                da, epoch_costs, epoch_seconds = train_dA(
+                    train_set_x, corruption_level=level,
+                    learning_rate=learning_rate,
+                    training_epochs=training_epochs, batch_size=batch_size,
+                    n_hidden=n_hidden, seed=seed,
+                    on_epoch=filters_saver(output_folder, level,
+                                           filters_every),
+                    exact=exact, stage=stage)
+            # the model before its picture: a full disk loses no training
+            runs.append(save_run(da, level, epoch_costs, epoch_seconds,
+                                 output_folder))
+            save_filters(da, os.path.join(
+                output_folder, 'filters_corruption_%s.png' % name))
+            models.append(da)
+        files = run.finish(report_models(models, runs, datasets[2],
+                                         settings, output_folder))
+    print('results in %s: %s' % (output_folder, ', '.join(files)),
+          file=sys.stderr)
     return {r['corruption_level']: r['epoch_costs'] for r in runs}
 
 
@@ -680,6 +714,7 @@ def main(argv=None):
     add_exact_options(parser, 'the opt-in fast step: one C kernel on the '
                       'BLAS\'s threads, products on the nonzero pixels only, '
                       'a float32 sigmoid (the last bits differ)')
+    add_resume_option(parser)
     parser.add_argument('--probe', action='store_true',
                         help='do not train: fit the tutorial\'s logistic '
                              'regression on raw pixels and on the code of '
@@ -693,7 +728,8 @@ def main(argv=None):
                 dataset=args.dataset, batch_size=args.batch_size,
                 output_folder=args.output_folder, n_hidden=args.n_hidden,
                 corruption_levels=args.corruption_levels, seed=args.seed,
-                filters_every=args.filters_every, exact=args.exact)
+                filters_every=args.filters_every, exact=args.exact,
+                resume=args.resume)
     run_script(parser, work)
 
 if __name__ == '__main__':

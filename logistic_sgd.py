@@ -17,6 +17,7 @@ folder named by the environment variable ``DA_DATA_DIR``, then in
 of those (``da_tutorial.data`` finds, fetches and checks it).
 """
 import argparse
+import contextlib
 import os
 import pickle
 import sys
@@ -26,13 +27,16 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import FLOATX_HELP, run_script
+from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_resume_option,
+                                run_script)
 import theano
 import theano.tensor as T
 
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.data import find_dataset, read_dataset
 from da_tutorial.files import atomic_write
+from da_tutorial.report import versions
+from da_tutorial.runs import Run
 # the tutorials' early-stopping loop, shared with SdA.py's finetuning
 from da_tutorial.training import early_stopping
 
@@ -164,7 +168,8 @@ def load_data(dataset):
 
 def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
                            dataset='mnist.pkl.gz',
-                           batch_size=600, model_path='best_model.pkl'):
+                           batch_size=600, model_path='best_model.pkl',
+                           output_folder='logistic_sgd_run', resume=False):
     """
     Demonstrate stochastic gradient descent optimization of a log-linear
     model
@@ -187,19 +192,41 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
     :type model_path: str
     :param model_path: where the best model so far is pickled
 
+    :type output_folder: str
+    :param output_folder: where the run's checkpoint (while it trains) and
+                          metrics.json go
+
+    :type resume: bool
+    :param resume: go on from the checkpoint an interrupted run left in
+                   ``output_folder``
+
     :returns: (best validation error, test error, epochs run), as fractions
     """
     check_number('learning_rate', learning_rate, 0, numpy.inf, low_open=True)
     check_int('n_epochs', n_epochs)
     check_int('batch_size', batch_size)
+    settings = dict(learning_rate=learning_rate, n_epochs=n_epochs,
+                    dataset=dataset, batch_size=batch_size)
+    run = Run(output_folder, 'logistic_sgd.py',
+              dict(settings, engine=ENGINE, floatX=theano.config.floatX),
+              resume, ())
     datasets = load_data(dataset)
-    return train_logistic_regression(datasets, 28 * 28, learning_rate,
-                                     n_epochs, batch_size, model_path)
+    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
+                                     for d in datasets), 'the smallest split')
+    with run:     # the folder is made and held only now
+        best, test, epochs = train_logistic_regression(
+            datasets, 28 * 28, learning_rate, n_epochs, batch_size,
+            model_path, run=run)
+        run.finish({'settings': settings, 'versions': versions(),
+                    'best_validation_error': float(best),
+                    'test_error': float(test), 'epochs': epochs,
+                    'model': model_path, 'complete': True})
+    return best, test, epochs
 
 
 def train_logistic_regression(datasets, n_in, learning_rate=0.13,
                               n_epochs=1000, batch_size=600,
-                              model_path='best_model.pkl'):
+                              model_path='best_model.pkl', run=None):
     """Train a LogisticRegression on ``datasets`` with the tutorial's SGD
     and early stopping; the work behind ``sgd_optimization_mnist``, also
     used by ``dA.py --probe`` on learnt features.
@@ -213,6 +240,9 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
     :type model_path: str or None
     :param model_path: where the best model so far is pickled (None: not
                        saved)
+
+    :type run: da_tutorial.runs.Run or None
+    :param run: the held run whose checkpoint keeps the training
 
     The other parameters are those of ``sgd_optimization_mnist``.
 
@@ -245,9 +275,12 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
             with atomic_write(model_path) as f:
                 pickle.dump(classifier, f)
 
-    best_validation_loss, best_iter, test_score, epoch = sgd_early_stopping(
-        classifier, cost, x, y, datasets, batch_size, learning_rate,
-        n_epochs, patience=5000, on_best=save_best)
+    with (run.stage('training') if run else contextlib.nullcontext()) as \
+            stage:
+        best_validation_loss, best_iter, test_score, epoch = \
+            sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
+                               learning_rate, n_epochs, patience=5000,
+                               on_best=save_best, stage=stage)
 
     end_time = timeit.default_timer()
     print(('Optimization complete with best validation score of %f %%,'
@@ -261,7 +294,8 @@ def train_logistic_regression(datasets, n_in, learning_rate=0.13,
 
 
 def sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
-                       learning_rate, n_epochs, patience, on_best=None):
+                       learning_rate, n_epochs, patience, on_best=None,
+                       stage=None):
     """The tutorials' training of a classifier: minibatch SGD on ``cost``
     over ``classifier.params``, with early stopping on the validation error
     (``classifier.errors``); used by ``train_logistic_regression`` and
@@ -291,6 +325,10 @@ def sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
 
     :type on_best: callable or None
     :param on_best: called after each new best model (e.g. to save it)
+
+    :type stage: da_tutorial.runs.Stage or None
+    :param stage: the run's stage: the parameters are checkpointed, and
+                  training goes on where the checkpoint stopped
 
     The other parameters are ``sgd_optimization_mnist``'s.
 
@@ -324,6 +362,8 @@ def sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
         updates=updates,
         givens={x: batch(train_set_x, index), y: batch(train_set_y, index)})
 
+    if stage is not None:    # what a checkpoint keeps, and gives back
+        stage.run.track(stage.name, classifier.params)
     return early_stopping(
         train_model,
         validate=lambda: numpy.mean([validate_model(i)
@@ -331,7 +371,7 @@ def sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
         test=lambda: numpy.mean([test_model(i)
                                  for i in range(n_test_batches)]),
         n_train_batches=n_train_batches, n_epochs=n_epochs,
-        patience=patience, on_best=on_best)
+        patience=patience, on_best=on_best, stage=stage)
 
 
 def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):
@@ -381,6 +421,9 @@ def main(argv=None):
     parser.add_argument('--dataset', default='mnist.pkl.gz')
     parser.add_argument('--model', default='best_model.pkl',
                         help='where the best model is saved / read')
+    parser.add_argument('--output-folder', default='logistic_sgd_run',
+                        help='where the checkpoint and metrics.json go')
+    add_resume_option(parser)
     parser.add_argument('--predict', action='store_true',
                         help='classify test images with the saved model')
     args = parser.parse_args(argv)
@@ -389,7 +432,7 @@ def main(argv=None):
     else:
         run_script(parser, lambda: sgd_optimization_mnist(
             args.learning_rate, args.epochs, args.dataset, args.batch_size,
-            args.model))
+            args.model, args.output_folder, args.resume))
 
 if __name__ == '__main__':
     main()

@@ -33,11 +33,14 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import FLOATX_HELP, run_script
+from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_resume_option,
+                                run_script)
 import theano
 import theano.tensor as T
 
-from da_tutorial.checks import check_int, check_number
+from da_tutorial.checks import check_batch_size, check_int, check_number
+from da_tutorial.report import versions
+from da_tutorial.runs import Run
 
 from logistic_sgd import LogisticRegression, load_data, sgd_early_stopping
 
@@ -188,7 +191,8 @@ class MLP(object):
 
 
 def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
-             dataset='mnist.pkl.gz', batch_size=20, n_hidden=500):
+             dataset='mnist.pkl.gz', batch_size=20, n_hidden=500,
+             output_folder='mlp_run', resume=False):
     """
     Demonstrate stochastic gradient descent optimization for a multilayer
     perceptron
@@ -219,6 +223,12 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     :type n_hidden: int
     :param n_hidden: hidden units
 
+    :type output_folder: str
+    :param output_folder: the run's folder: its checkpoint, metrics.json
+
+    :type resume: bool
+    :param resume: continue the interrupted run of ``output_folder``
+
     :returns: (best validation error, its iteration, test error of that
               model, epochs run), as fractions
     """
@@ -230,8 +240,35 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     check_int('n_epochs', n_epochs)
     check_int('batch_size', batch_size)
     check_int('n_hidden', n_hidden)
+    settings = dict(learning_rate=learning_rate, L1_reg=L1_reg,
+                    L2_reg=L2_reg, n_epochs=n_epochs, dataset=dataset,
+                    batch_size=batch_size, n_hidden=n_hidden)
+    run = Run(output_folder, 'mlp.py',
+              dict(settings, engine=ENGINE, floatX=theano.config.floatX),
+              resume, ())
     datasets = load_data(dataset)
+    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
+                                     for d in datasets), 'the smallest split')
+    with run:     # the folder is made and held only now
+        result = train_mlp(datasets, run, learning_rate, L1_reg, L2_reg,
+                           n_epochs, batch_size, n_hidden)
+        best_validation_loss, best_iter, test_score, epoch = result
+        run.finish({'settings': settings, 'versions': versions(),
+                    'best_validation_error': float(best_validation_loss),
+                    'best_iteration': best_iter + 1,
+                    'test_error': float(test_score), 'epochs': epoch,
+                    'complete': True})
+    return result
 
+
+def train_mlp(datasets, run, learning_rate, L1_reg, L2_reg, n_epochs,
+              batch_size, n_hidden):
+    """The tutorial's training of ``test_mlp``: build the MLP and train it
+    with early stopping, checkpointed in ``run`` (a held
+    ``da_tutorial.runs.Run``).  The other parameters are ``test_mlp``'s.
+
+    :returns: as ``test_mlp``
+    """
     ######################
     # BUILD ACTUAL MODEL #
     ######################
@@ -268,9 +305,11 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     print('... training')
     start_time = timeit.default_timer()
     # the tutorial's SGD, early stopping after at least 10000 minibatches
-    best_validation_loss, best_iter, test_score, epoch = sgd_early_stopping(
-        classifier, cost, x, y, datasets, batch_size, learning_rate,
-        n_epochs, patience=10000)
+    with run.stage('training') as stage:
+        best_validation_loss, best_iter, test_score, epoch = \
+            sgd_early_stopping(classifier, cost, x, y, datasets, batch_size,
+                               learning_rate, n_epochs, patience=10000,
+                               stage=stage)
     end_time = timeit.default_timer()
     print(('Optimization complete. Best validation score of %f %% '
            'obtained at iteration %i, with test performance %f %%') %
@@ -300,10 +339,14 @@ def main(argv=None):
     parser.add_argument('--batch-size', type=int, default=20)
     parser.add_argument('--n-hidden', type=int, default=500)
     parser.add_argument('--dataset', default='mnist.pkl.gz')
+    parser.add_argument('--output-folder', default='mlp_run',
+                        help='where the checkpoint and metrics.json go')
+    add_resume_option(parser)
     args = parser.parse_args(argv)
     run_script(parser, lambda: test_mlp(
         args.learning_rate, args.l1_reg, args.l2_reg, args.epochs,
-        args.dataset, args.batch_size, args.n_hidden))
+        args.dataset, args.batch_size, args.n_hidden, args.output_folder,
+        args.resume))
 
 
 if __name__ == '__main__':

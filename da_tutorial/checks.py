@@ -60,3 +60,27 @@ def check_hyperparameters(learning_rate, training_epochs, batch_size,
         raise ValueError('corruption levels %r give the same file name '
                          'twice (whole percents are used)'
                          % (list(corruption_levels),))
+
+
+def check_seed(seed):
+    """Raise ValueError unless ``seed`` is one NumPy's RandomState takes:
+    an integer in [0, 2**32 - 1]."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) \
+            or not 0 <= seed <= 2 ** 32 - 1:
+        raise ValueError('seed must be an integer in [0, 4294967295] '
+                         '(2**32 - 1), got %r' % (seed,))
+
+
+def check_step_fits(name, learning_rate, fan_in, dtype):
+    """Raise ValueError when one SGD step of ``learning_rate`` can pass
+    ``dtype``'s largest number: at the tutorials' initial weights (entries
+    below 4 sqrt(6 / (fan_in + fan_out))), with sigmoids and inputs in
+    [0, 1], a gradient entry is below ``fan_in``; a rate beyond the largest
+    number over ``fan_in`` is refused (a smaller one that diverges later
+    is caught by the training loop)."""
+    largest = float(numpy.finfo(dtype).max)
+    if learning_rate * fan_in > largest:
+        raise ValueError('%s %g overflows %s on the first step (the rate '
+                         'times %d inputs passes %.3g); use a rate below %.3g'
+                         % (name, learning_rate, dtype, fan_in, largest,
+                            largest / fan_in))

@@ -234,6 +234,13 @@ def add_exact_options(parser, fast_help):
                         default=argparse.SUPPRESS, help=fast_help)
 
 
+def add_resume_option(parser):
+    """Add the scripts' ``--resume`` (``da_tutorial.runs``)."""
+    parser.add_argument('--resume', action='store_true',
+                        help='go on from the checkpoint an interrupted run '
+                             'left in the output folder (the same settings)')
+
+
 def script_floatx():
     """``with script_floatx():`` runs a command-line script in float32,
     unless the user set floatX in the engine's flags or rc file (see
@@ -242,10 +249,12 @@ def script_floatx():
 
 
 def run_script(parser, work):
-    """Run a command-line script's ``work()`` as the three scripts do: a
-    GPU asked for must start first (nothing written before), float32
-    unless the user set floatX, and a bad setting or file ends the script
-    with ``error: ...`` (exit status 2) instead of a traceback.
+    """Run a command-line script's ``work()`` as the scripts do: a GPU
+    asked for must start first (nothing written before), float32 unless
+    the user set floatX, and a bad setting or file ends the script with
+    ``error: ...`` (exit status 2) instead of a traceback.  Ctrl-C and
+    SIGTERM end it with one line (what is saved, how to resume: see
+    ``da_tutorial.runs``) and the shell's status, 130 or 143.
 
     :type parser: argparse.ArgumentParser
     :param parser: the script's parser (its ``exit`` is used)
@@ -253,9 +262,23 @@ def run_script(parser, work):
     :type work: callable
     :param work: the script's work, called without arguments
     """
+    import signal
+    from .runs import Interrupted
+
+    def terminated(signum, frame):     # before a run holds its folder
+        raise Interrupted('SIGTERM: interrupted before training began; '
+                          'nothing new was trained', signum)
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         check_device()
         with script_floatx():
             work()
     except (ValueError, OSError, FloatingPointError, DeviceError) as e:
         parser.exit(2, 'error: %s\n' % e)     # DataError is a ValueError
+    except Interrupted as e:
+        parser.exit(e.status, '%s\n' % e)
+    except KeyboardInterrupt:
+        parser.exit(130, 'Ctrl-C: interrupted before training began; '
+                    'nothing new was trained\n')
+    finally:
+        signal.signal(signal.SIGTERM, previous)

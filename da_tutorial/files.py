@@ -1,24 +1,43 @@
 """Writing files so that none is ever left half written, and checking the
 output folder before minutes of training."""
 import contextlib
+import errno
+import io
 import os
+import shutil
 import tempfile
+import zipfile
+
+import numpy
+
+
+def bytes_text(n):
+    """``n`` bytes, short: '3.2 MB'."""
+    for unit in ('bytes', 'kB', 'MB', 'GB', 'TB'):
+        if n < 1000 or unit == 'TB':
+            return ('%d %s' if unit == 'bytes' else '%.1f %s') % (n, unit)
+        n /= 1000.
 
 
 @contextlib.contextmanager
-def atomic_write(path):
+def atomic_write(path, size=None):
     """Open a temporary file beside ``path`` for binary writing; on success
     rename it to ``path``, on any error delete it.
 
     So ``path`` is either the complete new file or left as it was, never
-    half written.
+    half written.  A full disk is named with the file and, where
+    ``size`` tells it, the space the file needs.
 
     :type path: str
     :param path: the file to create or replace
+
+    :type size: int or None
+    :param size: about how many bytes will be written, for the message
     """
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-')
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-')
         with os.fdopen(fd, 'wb') as f:
             yield f
         # mkstemp makes the file private (0600); give it the usual mode
@@ -26,9 +45,40 @@ def atomic_write(path):
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        free = shutil.disk_usage(folder).free
+        if tmp is not None and os.path.exists(tmp):
+            free += os.path.getsize(tmp)
+        needs = '' if size is None else 'it needs about %s, ' % \
+            bytes_text(size)
+        raise OSError(errno.ENOSPC, 'no space left on the disk to write %s '
+                      '(%s%s free)' % (path, needs, bytes_text(free))) \
+            from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def save_npz(path, arrays, halfway=None):
+    """Write ``arrays`` (a dict of NumPy arrays) as the ``.npz`` at
+    ``path``, atomically (``atomic_write``).  The archive is built in
+    memory first, so a full disk is an ``OSError`` naming the file (NumPy
+    writing to a full disk can fail with a ``ValueError`` from zipfile).
+
+    :type halfway: callable or None
+    :param halfway: called with half the file written (the tests stop a
+                    run there)
+    """
+    buffer = io.BytesIO()
+    numpy.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    with atomic_write(path, len(data)) as f:
+        f.write(data[:len(data) // 2])
+        if halfway is not None:
+            halfway()
+        f.write(data[len(data) // 2:])
 
 
 def check_output_folder(output_folder):
@@ -69,3 +119,47 @@ def make_output_folder(output_folder):
         raise ValueError('output folder %r cannot be created: %s; choose '
                          'another with --output-folder'
                          % (output_folder, e)) from None
+
+
+def load_arrays(path, names, what):
+    """Read the arrays ``names`` from the ``.npz`` at ``path`` (no
+    pickle), for a saved ``what`` ('dA', 'SdA').
+
+    :raises ValueError: naming the file and what is wrong: unreadable, not
+                        an ``.npz`` (a renamed ``.npy``, say), an array
+                        missing
+    """
+    try:
+        f = numpy.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError('cannot read saved %s %s: %s: %s (truncated or not '
+                         'an .npz written by %s.save?)'
+                         % (what, path, type(e).__name__, e, what)) from None
+    if not isinstance(f, numpy.lib.npyio.NpzFile):
+        raise ValueError('%s is not a saved %s: it holds one array, not the '
+                         'archive (.npz) that %s.save writes'
+                         % (path, what, what))
+    with f:
+        missing = [name for name in names if name not in f.files]
+        if missing:
+            raise ValueError('%s is not a saved %s: it has no array %s'
+                             % (path, what, ', '.join(missing)))
+        try:
+            return {name: f[name] for name in names}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError('cannot read saved %s %s: %s: %s (truncated?)'
+                             % (what, path, type(e).__name__, e)) from None
+
+
+def check_parameter(path, name, value, shape):
+    """Raise ValueError, naming the file, unless the saved parameter
+    ``name`` is finite floats of ``shape`` (NaN and inf named as such)."""
+    if value.shape != shape or value.dtype.kind != 'f':
+        raise ValueError('%s: %s must be finite floats of shape %s, got %s %s'
+                         % (path, name, shape, value.dtype, value.shape))
+    bad = [word for word, test in (('NaN', numpy.isnan), ('inf', numpy.isinf))
+           if test(value).any()]
+    if bad:
+        raise ValueError('%s: %s holds %s (a diverged training?); its '
+                         'values must be finite' % (path, name,
+                                                    ' and '.join(bad)))

@@ -3,8 +3,9 @@
 The tutorial's own output, the filters of each model, is drawn by
 ``dA.py`` itself.  Beyond it, each model is saved (``save_run``, through
 ``dA.save``), ``report_models`` writes ``reconstructions.png`` (the models
-rebuilding corrupted test digits), ``cost_curves.png`` and ``metrics.json``
-(the run's settings, versions, costs and test-set costs), and ``probe``
+rebuilding corrupted test digits) and ``cost_curves.png`` and gathers
+``metrics.json``'s data (the run's settings, versions, costs and test-set
+costs), and ``probe``
 (``python dA.py --probe``) tabulates how well a classifier reads each
 model's code.  Every function takes the trained models (any object with
 the dA's ``W``, ``b``, ``b_prime``, ``n_hidden``, ``get_hidden_values``,
@@ -35,8 +36,9 @@ def save_run(da, level, epoch_costs, epoch_seconds, output_folder):
 
 
 def report_models(models, runs, test_set, settings, output_folder):
-    """Show what the trained models learnt: reconstructions.png,
-    cost_curves.png, and metrics.json with their test-set costs.
+    """Show what the trained models learnt: reconstructions.png and
+    cost_curves.png; return metrics.json's data, with their test-set
+    costs (``Run.finish`` writes it last).
 
     :type models: list of dA
     :param models: the trained models, one per corruption level
@@ -78,8 +80,8 @@ def report_models(models, runs, test_set, settings, output_folder):
                     os.path.join(output_folder, 'reconstructions.png'))
     plot_cost_curves({r['corruption_level']: r['epoch_costs'] for r in runs},
                      os.path.join(output_folder, 'cost_curves.png'))
-    write_metrics({'settings': dict(settings, shown_corruption=shown),
-                   'versions': versions(), 'runs': runs}, output_folder)
+    return {'settings': dict(settings, shown_corruption=shown),
+            'versions': versions(), 'runs': runs}
 
 
 def reconstruct(da, images):

@@ -28,23 +28,33 @@ class Progress(object):
     chunks, so a step costs an addition.
     """
 
-    def __init__(self, total_steps, label, batch_size=1):
+    def __init__(self, total_steps, label, batch_size=1, done=0):
         self.label = label
         self.batch_size = batch_size
-        self.done = 0
-        self.shown = 0
+        self.shown = done
         self.start = timeit.default_timer()
+        self.first = None
         self.bar = None
         if sys.stderr.isatty():
             self.bar = tqdm(total=total_steps * batch_size, unit='ex',
-                            desc=label, leave=False, mininterval=0.5)
+                            desc=label, leave=False, mininterval=0.5,
+                            initial=done * batch_size)
+
+    def begin(self, steps_done):
+        """The first minibatch is trained (``steps_done`` in all): the
+        time left is measured from here, past the compile and the first
+        call's set-up, and past the steps of an earlier run resumed."""
+        self.first = (timeit.default_timer(), steps_done)
 
     def show(self, steps_done, total_steps, note=''):
         """Bring the bar to ``steps_done`` of ``total_steps`` (a total that
         may change, as patience does); without a bar, print a line saying
         what is left."""
-        elapsed = timeit.default_timer() - self.start
-        left = elapsed / max(steps_done, 1) * max(total_steps - steps_done, 0)
+        now = timeit.default_timer()
+        elapsed = now - self.start
+        since, base = self.first or (self.start, 0)
+        left = (now - since) / max(steps_done - base, 1) * \
+            max(total_steps - steps_done, 0)
         if self.bar is not None:
             self.bar.total = total_steps * self.batch_size
             self.bar.update((steps_done - self.shown) * self.batch_size)
@@ -61,7 +71,7 @@ class Progress(object):
 
 
 def train_epochs(train_fn, n_batches, epochs, report, context='',
-                 batch_size=1, label='training'):
+                 batch_size=1, label='training', stage=None):
     """Run ``epochs`` passes of ``train_fn`` over minibatches 0..n_batches-1.
 
     The one training loop of the project: dA.py and SdA.py's pretraining
@@ -91,23 +101,45 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
     :type label: str
     :param label: what is trained, as the progress shows it
 
+    :type stage: da_tutorial.runs.Stage or None
+    :param stage: the run's stage: the loop starts where its checkpoint
+                  stopped, saves it after every epoch, and on Ctrl-C or
+                  SIGTERM saves it after the current minibatch and raises
+                  ``Interrupted``
+
     :returns: (list of the mean cost of each epoch, list of its seconds)
     :raises FloatingPointError: naming the epoch and minibatch where a cost
                                 was not finite
     """
-    epoch_costs, epoch_seconds = [], []
+    state = (stage and stage.state) or {
+        'epoch': 0, 'batch': 0, 'batch_costs': [], 'epoch_costs': [],
+        'epoch_seconds': []}
+    epoch_costs = list(state['epoch_costs'])
+    epoch_seconds = list(state['epoch_seconds'])
+    run = stage.run if stage is not None else None
+    if stage is not None:
+        train_fn = stage.steps(train_fn)
+
+    def save(epoch, batch, c):
+        stage.save({'epoch': epoch, 'batch': batch, 'batch_costs': c,
+                    'epoch_costs': epoch_costs,
+                    'epoch_seconds': epoch_seconds})
+
     # Theano converts a Python int argument on every call; a ready 0-d
     # int64 array takes its fast path (about 0.1 ms a step).
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     # the bar is fed every `chunk` steps: a few times a second at most
     chunk = max(1, n_batches // 50)
-    progress = Progress(epochs * n_batches, label, batch_size)
+    progress = Progress(epochs * n_batches, label, batch_size,
+                        done=state['epoch'] * n_batches + state['batch'])
     # go through training epochs
-    for epoch in range(epochs):
+    for epoch in range(state['epoch'], epochs):
         start = timeit.default_timer()
+        resumed = epoch == state['epoch']
         # go through training set
-        c = []
-        for batch_index in range(n_batches):
+        c = list(state['batch_costs']) if resumed else []
+        for batch_index in range(state['batch'] if resumed else 0,
+                                 n_batches):
             c.append(train_fn(indices[batch_index]))
             if not numpy.isfinite(c[-1]):
                 progress.close()
@@ -115,12 +147,23 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
                     'training diverged (%s): cost %s at epoch %d, minibatch '
                     '%d; try a smaller learning rate'
                     % (context, c[-1], epoch, batch_index))
+            if progress.first is None:
+                progress.begin(epoch * n_batches + batch_index + 1)
             if progress.bar is not None and batch_index % chunk == 0:
                 progress.show(epoch * n_batches + batch_index,
                               epochs * n_batches)
+            if run is not None and run.signal is not None:
+                save(epoch, batch_index + 1, c)
+                progress.close()
+                raise stage.interrupted('epoch %d of %d (minibatch %d of %d '
+                                        'done)' % (epoch + 1, epochs,
+                                                   batch_index + 1,
+                                                   n_batches))
         epoch_costs.append(numpy.mean(c))
         epoch_seconds.append(timeit.default_timer() - start)
         report(epoch, epoch_costs[-1])
+        if stage is not None:
+            save(epoch + 1, 0, [])
         progress.show((epoch + 1) * n_batches, epochs * n_batches,
                       ', epoch %d/%d' % (epoch + 1, epochs))
     progress.close()
@@ -129,7 +172,8 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
 
 def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                    patience, patience_increase=2, improvement_threshold=0.995,
-                   on_best=None, history=None, label='finetuning'):
+                   on_best=None, history=None, label='finetuning',
+                   stage=None):
     """Minibatch SGD with the tutorials' early stopping; the one loop that
     logistic_sgd.py and SdA.py's finetuning share.
 
@@ -179,6 +223,12 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                   (``Progress``; its time left runs to the end of the
                   current patience)
 
+    :type stage: da_tutorial.runs.Stage or None
+    :param stage: the run's stage, as for ``train_epochs``: the loop
+                  resumes where the checkpoint stopped (its patience, best
+                  score and records included), saves after every epoch and
+                  after the current minibatch on Ctrl-C or SIGTERM
+
     :returns: (best validation error, its iteration, test error of that
               model, epochs run)
     :raises FloatingPointError: when a minibatch cost is not finite
@@ -187,22 +237,37 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
     # validation set; in these tutorials we check every epoch
     validation_frequency = min(n_train_batches, patience // 2)
 
-    best_validation_loss = numpy.inf
-    best_iter = 0
-    test_score = 0.
+    # the loop's whole state, as a checkpoint keeps it: the epoch running
+    # (from 1) and its next minibatch (n_train_batches: the epoch is done)
+    s = (stage and stage.state) or {
+        'epoch': 0, 'minibatch': n_train_batches, 'patience': patience,
+        'best_validation_loss': numpy.inf, 'best_iter': 0, 'test_score': 0.,
+        'done_looping': False, 'history': []}
+    records = history if history is not None else []
+    records[:] = s['history']
+    run = stage.run if stage is not None else None
+    if stage is not None:
+        train_model = stage.steps(train_model)
 
-    done_looping = False
-    epoch = 0
+    def save():
+        s['history'] = records
+        stage.save(s)
+
     # ready 0-d int64 indices: the engines' fast path (see train_epochs)
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_train_batches)]
     chunk = max(1, n_train_batches // 50)
 
     def planned():   # minibatches to the end of patience, or of n_epochs
-        return min(n_epochs * n_train_batches, int(patience) + 1)
-    progress = Progress(planned(), label)
-    while (epoch < n_epochs) and (not done_looping):
-        epoch = epoch + 1
-        for minibatch_index in range(n_train_batches):
+        return min(n_epochs * n_train_batches, int(s['patience']) + 1)
+    progress = Progress(planned(), label, done=max(s['epoch'] - 1, 0) *
+                        n_train_batches + s['minibatch'])
+    while not s['done_looping']:
+        if s['minibatch'] == n_train_batches:   # on to the next epoch
+            if s['epoch'] >= n_epochs:
+                break
+            s['epoch'], s['minibatch'] = s['epoch'] + 1, 0
+        epoch = s['epoch']
+        for minibatch_index in range(s['minibatch'], n_train_batches):
 
             cost = train_model(indices[minibatch_index])
             if not numpy.isfinite(cost):
@@ -213,6 +278,8 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                     % (cost, epoch, minibatch_index))
             # iteration number
             iter = (epoch - 1) * n_train_batches + minibatch_index
+            if progress.first is None:
+                progress.begin(iter + 1)
             if progress.bar is not None and iter % chunk == 0:
                 progress.show(iter, planned())
 
@@ -226,29 +293,39 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                           'test_error': None}
 
                 # if we got the best validation score until now
-                if this_validation_loss < best_validation_loss:
+                if this_validation_loss < s['best_validation_loss']:
                     # improve patience if loss improvement is good enough
-                    if this_validation_loss < best_validation_loss * \
+                    if this_validation_loss < s['best_validation_loss'] * \
                             improvement_threshold:
-                        patience = max(patience, iter * patience_increase)
+                        s['patience'] = max(s['patience'],
+                                            iter * patience_increase)
 
-                    best_validation_loss = this_validation_loss
-                    best_iter = iter
-                    test_score = test()
-                    record['test_error'] = float(test_score)
+                    s['best_validation_loss'] = this_validation_loss
+                    s['best_iter'] = iter
+                    s['test_score'] = test()
+                    record['test_error'] = float(s['test_score'])
                     print(('     epoch %i, minibatch %i/%i, test error of'
                            ' best model %f %%') % (
                         epoch, minibatch_index + 1, n_train_batches,
-                        test_score * 100.))
+                        s['test_score'] * 100.))
                 record['seconds'] = timeit.default_timer() - progress.start
-                if history is not None:
-                    history.append(record)
+                records.append(record)
                 if record['test_error'] is not None and on_best is not None:
                     on_best()   # after the record: it may be saved with it
                 progress.show(iter + 1, planned(), ', epoch %d' % epoch)
 
-            if patience <= iter:
-                done_looping = True
+            s['minibatch'] = minibatch_index + 1
+            if s['patience'] <= iter:
+                s['done_looping'] = True
                 break
+            if run is not None and run.signal is not None:
+                save()
+                progress.close()
+                raise stage.interrupted('epoch %d (minibatch %d of %d done)'
+                                        % (epoch, minibatch_index + 1,
+                                           n_train_batches))
+        if stage is not None:
+            save()
     progress.close()
-    return best_validation_loss, best_iter, test_score, epoch
+    return (s['best_validation_loss'], s['best_iter'], s['test_score'],
+            s['epoch'])

@@ -53,7 +53,7 @@ def test_sgd_learns_and_saves_the_best_model(small_dataset, tmp_path,
     model = str(tmp_path / 'best.pkl')
     best_valid, test_score, epochs = sgd_optimization_mnist(
         learning_rate=0.5, n_epochs=20, dataset=path, batch_size=25,
-        model_path=model)
+        model_path=model, output_folder=str(tmp_path / 'run'))
     out = capsys.readouterr().out
     assert 'Optimization complete with best validation score of' in out
     assert epochs == 20
@@ -62,7 +62,10 @@ def test_sgd_learns_and_saves_the_best_model(small_dataset, tmp_path,
     test_y = splits[2][1][:10]
     assert numpy.mean(pred == test_y) >= 0.7
     assert sorted(p.name for p in tmp_path.iterdir()) == [  # no temp file
-        'best.pkl', 'small.pkl.gz']
+        'best.pkl', 'run', 'small.pkl.gz']
+    # the run's record, and nothing else: no checkpoint, lock or temp file
+    assert sorted(p.name for p in (tmp_path / 'run').iterdir()) == [
+        'metrics.json']
 
 
 @pytest.mark.parametrize('kwargs', [dict(learning_rate=-1),
@@ -71,5 +74,7 @@ def test_sgd_learns_and_saves_the_best_model(small_dataset, tmp_path,
 def test_bad_settings(small_dataset, tmp_path, kwargs):
     with pytest.raises(ValueError):
         sgd_optimization_mnist(dataset=small_dataset[0],
-                               model_path=str(tmp_path / 'm.pkl'), **kwargs)
+                               model_path=str(tmp_path / 'm.pkl'),
+                               output_folder=str(tmp_path / 'run'), **kwargs)
     assert not (tmp_path / 'm.pkl').exists()
+    assert not (tmp_path / 'run').exists()

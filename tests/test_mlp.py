@@ -44,11 +44,11 @@ def test_mlp_first_cost_and_gradient_step_match_numpy(small_dataset):
                                  classifier.logRegressionLayer.b]
 
 
-def test_test_mlp_learns_the_small_set(small_dataset, capsys):
+def test_test_mlp_learns_the_small_set(small_dataset, tmp_path, capsys):
     path, _ = small_dataset
     valid, best_iter, test, epochs = mlp.test_mlp(
         learning_rate=0.1, n_epochs=20, dataset=path, batch_size=25,
-        n_hidden=30)
+        n_hidden=30, output_folder=str(tmp_path / 'run'))
     out = capsys.readouterr().out
     assert 'Optimization complete. Best validation score of' in out
     assert valid < 0.5 and test < 0.5     # chance is 0.9

@@ -69,7 +69,9 @@ def test_test_set_costs_match_numpy(trained):
 def test_metrics_json_keys_and_printed_costs(trained, capsys):
     _, out, costs = trained
     metrics = json.loads((out / 'metrics.json').read_text())
-    assert set(metrics) == {'settings', 'versions', 'runs'}
+    assert set(metrics) == {'settings', 'versions', 'runs', 'files'}
+    # the run's files, exactly: the folder holds nothing else
+    assert sorted(metrics['files']) == sorted(os.listdir(str(out)))
     assert set(metrics['versions']) == {'python', 'numpy', 'theano',
                                         'blas_ldflags', 'floatX', 'device',
                                         'engine'}

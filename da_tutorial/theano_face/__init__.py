@@ -147,9 +147,13 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                                      value=value, **kwargs))
         else:
             specs.append(item)
-    from theano.compile.function_module import (
-        jax_in_graph_dtypes, theano_function)
-    jax_in_graph_dtypes(mode)
+    from theano.compile.function_module import jax_precision, theano_function
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    news = updates.values() if isinstance(updates, dict) else [
+        u[1] for u in updates or ()]
+    x64 = jax_precision(mode, [getattr(i, 'variable', i) for i in inputs] +
+                        list(outs) + list(news) + list(
+                            dict(givens or ()).values()))
     with test_values_paused(), warnings.catch_warnings():
         # PyTensor deprecates no_default_updates=True, Theano's own spelling
         warnings.simplefilter('ignore', DeprecationWarning)
@@ -160,7 +164,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
             rebuild_strict=rebuild_strict,
             allow_input_downcast=allow_input_downcast, profile=profile,
             on_unused_input=on_unused_input)
-    return theano_function(compiled, defaults)
+    return theano_function(compiled, defaults, x64)
 
 
 def function_dump(filename, inputs, outputs=None, mode=None, updates=None,

@@ -82,6 +82,10 @@ class DefaultingFunction(Function):
     __slots__ = ()
 
     def __call__(self, *args, **kwargs):
+        if self.maker.theano_jax:
+            import jax
+            if jax.config.jax_enable_x64 != self.maker.theano_x64:
+                jax.config.update('jax_enable_x64', self.maker.theano_x64)
         try:
             out = Function.__call__(self, *args, **kwargs)
         except Exception as e:
@@ -144,20 +148,28 @@ def refuse_dynamic_slices(fgraph):
                 % node.op)
 
 
-def jax_in_graph_dtypes(mode):
-    """Where ``mode`` runs on JAX, let JAX compute 64-bit dtypes in 64 bits,
-    as Theano computes every graph in its own dtypes.  PyTensor fixes
-    JAX's precision from ``floatX`` once, when it first loads its JAX back
-    end, so a float64 graph compiled after a float32 one would run in
-    float32."""
+def jax_precision(mode, variables):
+    """Where ``mode`` runs on JAX, whether the graph of ``variables`` (its
+    outputs, inputs, updates) needs JAX's 64-bit floats, which are then
+    switched on, else off (None: not JAX mode).  Theano computes every
+    graph in its own dtypes; PyTensor sets JAX's precision once, from
+    ``floatX``, when it first loads its JAX back end, so a float64 graph
+    compiled after a float32 one would run in float32.  A function keeps
+    its precision (``DefaultingFunction`` sets it again at each call)."""
     from pytensor.compile.mode import get_mode
-    if type(get_mode(mode).linker).__name__ == 'JAXLinker':
-        import jax
-        import pytensor.link.jax.dispatch  # noqa: F401 (sets it first)
-        jax.config.update('jax_enable_x64', True)
+    from pytensor.graph.basic import Variable, ancestors
+    if type(get_mode(mode).linker).__name__ != 'JAXLinker':
+        return None
+    import jax
+    import pytensor.link.jax.dispatch  # noqa: F401 (sets it first)
+    want = any(getattr(v.type, 'dtype', None) in ('float64', 'complex128')
+               for v in ancestors([v for v in variables
+                                   if isinstance(v, Variable)]))
+    jax.config.update('jax_enable_x64', want)
+    return want
 
 
-def theano_function(compiled, defaults):
+def theano_function(compiled, defaults, x64=None):
     """``compiled`` (PyTensor's) made a ``Function``; a
     ``DefaultingFunction`` where ``defaults`` (``[(position, value)]``,
     the ``In`` defaults to put back after each call) or its JAX linker
@@ -168,6 +180,10 @@ def theano_function(compiled, defaults):
     compiled.__class__ = DefaultingFunction if defaults or jax else Function
     compiled.maker.theano_defaults = defaults
     compiled.maker.theano_jax = jax
+    if jax and x64 is None:       # (a copy, an unpickled function)
+        x64 = any(getattr(v.type, 'dtype', None) in ('float64', 'complex128')
+                  for v in compiled.maker.fgraph.variables)
+    compiled.maker.theano_x64 = x64
     return compiled
 
 
