@@ -221,6 +221,8 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000,
                     'best_validation_error': float(best),
                     'test_error': float(test), 'epochs': epochs,
                     'model': model_path, 'complete': True})
+    print('results in %s: metrics.json; the best model in %s'
+          % (output_folder, model_path), file=sys.stderr)
     return best, test, epochs
 
 

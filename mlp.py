@@ -258,6 +258,7 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
                     'best_iteration': best_iter + 1,
                     'test_error': float(test_score), 'epochs': epoch,
                     'complete': True})
+    print('results in %s: metrics.json' % output_folder, file=sys.stderr)
     return result
 
 
