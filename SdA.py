@@ -693,7 +693,9 @@ def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
         write_metrics(run, output_folder)   # so far: each layer
 
     end_time = timeit.default_timer()
-    run['pretraining_minutes'] = (end_time - start_time) / 60.
+    # minutes of training, summed over the processes of a resumed run
+    run['pretraining_minutes'] = sum(
+        sum(layer['epoch_seconds']) for layer in run['pretraining']) / 60.
 
     print(('The pretraining code for file ' +
            os.path.split(__file__)[1] +
@@ -755,7 +757,8 @@ def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
            os.path.split(__file__)[1] +
            ' ran for %.2fm' % ((end_time - start_time) / 60.)),
           file=sys.stderr)
-    run.update(finetuning_minutes=(end_time - start_time) / 60.,
+    run.update(finetuning_minutes=run['finetuning'][-1]['seconds'] / 60.
+               if run['finetuning'] else 0.,
                finetuning_epochs=epoch, best_iteration=best_iter + 1,
                best_validation_error=float(best_validation_loss),
                test_error=float(test_score), complete=True)

@@ -216,7 +216,8 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
     :type history: list or None
     :param history: if given, one dict is appended per validation: epoch,
                     iteration, validation error, test error (None unless
-                    a new best), seconds since the start
+                    a new best), seconds since the start (summed over the
+                    processes of a resumed run)
 
     :type label: str
     :param label: what is trained, as the progress on stderr shows it
@@ -245,12 +246,15 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
         'done_looping': False, 'history': []}
     records = history if history is not None else []
     records[:] = s['history']
+    # seconds of training in the processes before this one (a resume)
+    before = s.get('seconds', 0.)
     run = stage.run if stage is not None else None
     if stage is not None:
         train_model = stage.steps(train_model)
 
     def save():
         s['history'] = records
+        s['seconds'] = before + timeit.default_timer() - progress.start
         stage.save(s)
 
     # ready 0-d int64 indices: the engines' fast path (see train_epochs)
@@ -308,7 +312,8 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                            ' best model %f %%') % (
                         epoch, minibatch_index + 1, n_train_batches,
                         s['test_score'] * 100.))
-                record['seconds'] = timeit.default_timer() - progress.start
+                record['seconds'] = before + timeit.default_timer() - \
+                    progress.start
                 records.append(record)
                 if record['test_error'] is not None and on_best is not None:
                     on_best()   # after the record: it may be saved with it
