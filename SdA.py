@@ -27,8 +27,8 @@ import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from da_tutorial.fast_ops import compiles_to_c, fast_mode
-from da_tutorial.checks import (check_batch_size, check_int, check_number,
-                                check_seed, check_step_fits)
+from da_tutorial.checks import (UserError, check_batch_size, check_int,
+                                check_number, check_seed, check_step_fits)
 from da_tutorial.files import check_parameter, load_arrays, save_npz
 from da_tutorial.runs import Run, check_memory
 from da_tutorial.report import versions, write_metrics
@@ -44,13 +44,13 @@ def check_layers(hidden_layers_sizes, corruption_levels=None):
     positive integer and, where ``corruption_levels`` is given (the levels
     pretraining will use), each layer has a level in [0, 1]."""
     if len(hidden_layers_sizes) == 0:
-        raise ValueError('hidden_layers_sizes must hold at least one size')
+        raise UserError('hidden_layers_sizes must hold at least one size')
     for size in hidden_layers_sizes:
         check_int('each hidden layer size', size)
     if corruption_levels is None:
         return
     if len(corruption_levels) != len(hidden_layers_sizes):
-        raise ValueError('give one corruption level per hidden layer: %d '
+        raise UserError('give one corruption level per hidden layer: %d '
                          'levels for %d layers' % (len(corruption_levels),
                                                    len(hidden_layers_sizes)))
     for level in corruption_levels:
@@ -272,7 +272,7 @@ class SdA(object):
                 s.dtype.kind not in 'iu' or (s < 1).any()
                 for s in (sizes['n_ins'], sizes['n_outs'], layers)) or \
                 sizes['n_ins'].shape != () or sizes['n_outs'].shape != ():
-            raise ValueError('%s: n_ins, n_outs and hidden_layers_sizes must '
+            raise UserError('%s: n_ins, n_outs and hidden_layers_sizes must '
                              'be positive integers' % path)
         n_ins, n_outs = int(sizes['n_ins']), int(sizes['n_outs'])
         layers = [int(n) for n in layers]

@@ -48,9 +48,10 @@ import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from da_tutorial import fast_ops, sparse_ops
-from da_tutorial.checks import (check_batch_size, check_hyperparameters,
-                                check_int, check_number, check_seed,
-                                check_step_fits, corruption_name)
+from da_tutorial.checks import (UserError, check_batch_size,
+                                check_hyperparameters, check_int,
+                                check_number, check_seed, check_step_fits,
+                                corruption_name)
 from da_tutorial.files import (atomic_write, check_parameter, load_arrays,
                                save_npz)
 from da_tutorial.runs import Run, check_memory
@@ -370,7 +371,7 @@ class dA(object):
         sizes = arrays['n_visible'], arrays['n_hidden']
         if any(s.shape != () or s.dtype.kind not in 'iu' or s < 1
                for s in sizes):
-            raise ValueError('%s: n_visible and n_hidden must be positive '
+            raise UserError('%s: n_visible and n_hidden must be positive '
                              'integers, got %s and %s' % ((path,) + sizes))
         n_visible, n_hidden = int(sizes[0]), int(sizes[1])
         for name, shape in (('W', (n_visible, n_hidden)), ('b', (n_hidden,)),

@@ -23,6 +23,7 @@ import urllib.request
 
 import numpy
 
+from .checks import UserError
 from .files import atomic_write
 
 
@@ -53,7 +54,7 @@ MNIST_MIRRORS = (
 )
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """A data set file is missing, cannot be fetched, or is malformed."""
 
 

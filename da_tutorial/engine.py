@@ -251,8 +251,10 @@ def script_floatx():
 def run_script(parser, work):
     """Run a command-line script's ``work()`` as the scripts do: a GPU
     asked for must start first (nothing written before), float32 unless
-    the user set floatX, and a bad setting or file ends the script with
-    ``error: ...`` (exit status 2) instead of a traceback.  Ctrl-C and
+    the user set floatX, and a user's mistake (``checks.UserError``: a bad
+    setting, file or folder, a full disk; or a GPU that did not start) ends
+    the script with ``error: ...`` (exit status 2) instead of a traceback,
+    while a bug keeps its traceback.  Ctrl-C and
     SIGTERM end it with one line (what is saved, how to resume: see
     ``da_tutorial.runs``) and the shell's status, 130 or 143.
 
@@ -263,6 +265,7 @@ def run_script(parser, work):
     :param work: the script's work, called without arguments
     """
     import signal
+    from .checks import UserError
     from .runs import Interrupted
 
     def terminated(signum, frame):     # before a run holds its folder
@@ -273,8 +276,8 @@ def run_script(parser, work):
         check_device()
         with script_floatx():
             work()
-    except (ValueError, OSError, FloatingPointError, DeviceError) as e:
-        parser.exit(2, 'error: %s\n' % e)     # DataError is a ValueError
+    except (UserError, DeviceError) as e:   # a bug keeps its traceback
+        parser.exit(2, 'error: %s\n' % e)
     except Interrupted as e:
         parser.exit(e.status, '%s\n' % e)
     except KeyboardInterrupt:

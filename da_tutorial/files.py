@@ -10,6 +10,13 @@ import zipfile
 
 import numpy
 
+from .checks import UserError
+
+
+class DiskFull(UserError):
+    """A file could not be written for lack of space; the message names it
+    and the space it needed."""
+
 
 def bytes_text(n):
     """``n`` bytes, short: '3.2 MB'."""
@@ -25,8 +32,8 @@ def atomic_write(path, size=None):
     rename it to ``path``, on any error delete it.
 
     So ``path`` is either the complete new file or left as it was, never
-    half written.  A full disk is named with the file and, where
-    ``size`` tells it, the space the file needs.
+    half written.  A full disk raises ``DiskFull``, naming the file and,
+    where ``size`` tells it, the space the file needs.
 
     :type path: str
     :param path: the file to create or replace
@@ -53,9 +60,8 @@ def atomic_write(path, size=None):
             free += os.path.getsize(tmp)
         needs = '' if size is None else 'it needs about %s, ' % \
             bytes_text(size)
-        raise OSError(errno.ENOSPC, 'no space left on the disk to write %s '
-                      '(%s%s free)' % (path, needs, bytes_text(free))) \
-            from None
+        raise DiskFull('no space left on the disk to write %s (%s%s free)'
+                       % (path, needs, bytes_text(free))) from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
@@ -64,7 +70,7 @@ def atomic_write(path, size=None):
 def save_npz(path, arrays, halfway=None):
     """Write ``arrays`` (a dict of NumPy arrays) as the ``.npz`` at
     ``path``, atomically (``atomic_write``).  The archive is built in
-    memory first, so a full disk is an ``OSError`` naming the file (NumPy
+    memory first, so a full disk is a ``DiskFull`` naming the file (NumPy
     writing to a full disk can fail with a ``ValueError`` from zipfile).
 
     :type halfway: callable or None
@@ -93,7 +99,7 @@ def check_output_folder(output_folder):
     :raises ValueError: naming the folder and the reason
     """
     def refuse(reason):
-        raise ValueError('output folder %r %s; choose another with '
+        raise UserError('output folder %r %s; choose another with '
                          '--output-folder' % (output_folder, reason))
     folder = os.path.abspath(output_folder)
     if os.path.exists(folder) and not os.path.isdir(folder):
@@ -116,7 +122,7 @@ def make_output_folder(output_folder):
     try:
         os.makedirs(output_folder, exist_ok=True)
     except OSError as e:
-        raise ValueError('output folder %r cannot be created: %s; choose '
+        raise UserError('output folder %r cannot be created: %s; choose '
                          'another with --output-folder'
                          % (output_folder, e)) from None
 
@@ -132,22 +138,22 @@ def load_arrays(path, names, what):
     try:
         f = numpy.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError('cannot read saved %s %s: %s: %s (truncated or not '
+        raise UserError('cannot read saved %s %s: %s: %s (truncated or not '
                          'an .npz written by %s.save?)'
                          % (what, path, type(e).__name__, e, what)) from None
     if not isinstance(f, numpy.lib.npyio.NpzFile):
-        raise ValueError('%s is not a saved %s: it holds one array, not the '
+        raise UserError('%s is not a saved %s: it holds one array, not the '
                          'archive (.npz) that %s.save writes'
                          % (path, what, what))
     with f:
         missing = [name for name in names if name not in f.files]
         if missing:
-            raise ValueError('%s is not a saved %s: it has no array %s'
+            raise UserError('%s is not a saved %s: it has no array %s'
                              % (path, what, ', '.join(missing)))
         try:
             return {name: f[name] for name in names}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-            raise ValueError('cannot read saved %s %s: %s: %s (truncated?)'
+            raise UserError('cannot read saved %s %s: %s: %s (truncated?)'
                              % (what, path, type(e).__name__, e)) from None
 
 
@@ -155,11 +161,11 @@ def check_parameter(path, name, value, shape):
     """Raise ValueError, naming the file, unless the saved parameter
     ``name`` is finite floats of ``shape`` (NaN and inf named as such)."""
     if value.shape != shape or value.dtype.kind != 'f':
-        raise ValueError('%s: %s must be finite floats of shape %s, got %s %s'
+        raise UserError('%s: %s must be finite floats of shape %s, got %s %s'
                          % (path, name, shape, value.dtype, value.shape))
     bad = [word for word, test in (('NaN', numpy.isnan), ('inf', numpy.isinf))
            if test(value).any()]
     if bad:
-        raise ValueError('%s: %s holds %s (a diverged training?); its '
+        raise UserError('%s: %s holds %s (a diverged training?); its '
                          'values must be finite' % (path, name,
                                                     ' and '.join(bad)))

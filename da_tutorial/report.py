@@ -20,7 +20,7 @@ import sys
 
 import numpy
 
-from .checks import corruption_name
+from .checks import UserError, corruption_name
 from .engine import DEVICE, ENGINE, T, blas_ldflags, theano
 from .files import atomic_write
 
@@ -139,7 +139,7 @@ def saved_models(output_folder):
                                                      r['model']))
                 for r in run_data['runs']]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ValueError('no trained models to probe in %s (%s); run '
+        raise UserError('no trained models to probe in %s (%s); run '
                          'python dA.py --output-folder %s first'
                          % (output_folder, e, output_folder)) from None
 

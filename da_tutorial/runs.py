@@ -15,7 +15,6 @@ printed lines, and the settings: resuming from it gives the numbers of a
 run that was never stopped, bit for bit.  ``run.finish(files)`` writes
 metrics.json last and drops the checkpoint.
 """
-import errno
 import glob
 import io
 import json
@@ -28,7 +27,8 @@ import threading
 
 import numpy
 
-from .files import atomic_write, bytes_text, save_npz
+from .checks import UserError
+from .files import DiskFull, atomic_write, bytes_text, save_npz
 
 CHECKPOINT = 'checkpoint.npz'
 LOCK = '.lock'
@@ -114,7 +114,7 @@ def check_memory(what, needed):
     naming the setting) exceed the memory this machine has available."""
     available = memory_available()
     if available is not None and needed > available:
-        raise ValueError('%s needs about %s of memory; this machine has %s '
+        raise UserError('%s needs about %s of memory; this machine has %s '
                          'available: choose smaller sizes'
                          % (what, bytes_text(needed), bytes_text(available)))
 
@@ -225,13 +225,13 @@ class Run(object):
         self._handlers = {}
         holder = self.lock_holder()
         if holder is not None and pid_alive(holder):
-            raise ValueError('output folder %r is in use by another run '
+            raise UserError('output folder %r is in use by another run '
                              '(PID %d); wait for it to end or choose another '
                              '--output-folder' % (folder, holder))
         if resume:
             self._load()
         elif os.path.exists(self.path):
-            raise ValueError(
+            raise UserError(
                 'output folder %r holds an interrupted run (%s); continue it '
                 'with: %s, or delete %s to start afresh'
                 % (folder, CHECKPOINT, resume_command(), self.path))
@@ -240,7 +240,7 @@ class Run(object):
     def _load(self):
         if not os.path.exists(self.path):
             if self._complete():
-                raise ValueError('nothing to resume in %r: its run is '
+                raise UserError('nothing to resume in %r: its run is '
                                  'complete (metrics.json); run without '
                                  '--resume to start a new one' % self.folder)
             # stopped before its first checkpoint: nothing to go on from
@@ -253,10 +253,10 @@ class Run(object):
                 arrays = {k: f[k] for k in f.files}
             meta = json.loads(str(arrays.pop('meta')))
         except (OSError, ValueError, KeyError, EOFError) as e:
-            raise ValueError('cannot read %s (%s); delete it to start '
+            raise UserError('cannot read %s (%s); delete it to start '
                              'afresh' % (self.path, e)) from None
         if meta.get('script') != self.script:
-            raise ValueError('%s was written by %s, not %s; resume it with '
+            raise UserError('%s was written by %s, not %s; resume it with '
                              'that script' % (self.path, meta.get('script'),
                                               self.script))
         saved = meta['settings']
@@ -265,7 +265,7 @@ class Run(object):
                   for k in sorted(set(saved) | set(self.settings))
                   if saved.get(k) != self.settings.get(k)]
         if differ:
-            raise ValueError('cannot resume: the checkpoint in %r was made '
+            raise UserError('cannot resume: the checkpoint in %r was made '
                              'with %s; resume with its settings, or start '
                              'afresh in another --output-folder'
                              % (self.folder, ', '.join(differ)))
@@ -345,7 +345,7 @@ class Run(object):
         free (what the run will write)."""
         free = shutil.disk_usage(existing_parent(self.folder)).free
         if needed > free:
-            raise ValueError('output folder %r: the run writes about %s and '
+            raise UserError('output folder %r: the run writes about %s and '
                              'its disk has %s free; free some space or '
                              'choose another --output-folder'
                              % (self.folder, bytes_text(needed),
@@ -357,7 +357,7 @@ class Run(object):
         holder = self.lock_holder()
         if holder is not None and holder != os.getpid():
             if pid_alive(holder):
-                raise ValueError('output folder %r is in use by another run '
+                raise UserError('output folder %r is in use by another run '
                                  '(PID %d); wait for it to end or choose '
                                  'another --output-folder'
                                  % (self.folder, holder))
@@ -368,7 +368,7 @@ class Run(object):
             fd = os.open(self.lock_path,
                          os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            raise ValueError('output folder %r is in use by another run '
+            raise UserError('output folder %r is in use by another run '
                              '(PID %s); wait for it to end or choose another '
                              '--output-folder'
                              % (self.folder, self.lock_holder())) from None
@@ -430,12 +430,10 @@ class Run(object):
         if self._held:
             os.remove(self.lock_path)
             self._held = False
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC and \
-                os.path.exists(self.path):
-            raise ValueError('%s; what was trained is in %s: free some '
-                             'space, then resume with: %s'
-                             % (error.strerror, self.path,
-                                resume_command())) from None
+        if isinstance(error, DiskFull) and os.path.exists(self.path):
+            raise DiskFull('%s; what was trained is in %s: free some space, '
+                           'then resume with: %s'
+                           % (error, self.path, resume_command())) from None
 
     def finish(self, files):
         """End the run: metrics.json (``files``: its data, which gets the

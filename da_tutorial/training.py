@@ -8,6 +8,8 @@ import timeit
 import numpy
 from tqdm import tqdm
 
+from .checks import Diverged
+
 
 def minutes(seconds):
     """``seconds`` as a short duration: '45 s', '12.5 min', '2.1 h'."""
@@ -108,8 +110,8 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
                   ``Interrupted``
 
     :returns: (list of the mean cost of each epoch, list of its seconds)
-    :raises FloatingPointError: naming the epoch and minibatch where a cost
-                                was not finite
+    :raises Diverged: (a FloatingPointError) naming the epoch and minibatch
+                     where a cost was not finite
     """
     state = (stage and stage.state) or {
         'epoch': 0, 'batch': 0, 'batch_costs': [], 'epoch_costs': [],
@@ -143,7 +145,7 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
             c.append(train_fn(indices[batch_index]))
             if not numpy.isfinite(c[-1]):
                 progress.close()
-                raise FloatingPointError(
+                raise Diverged(
                     'training diverged (%s): cost %s at epoch %d, minibatch '
                     '%d; try a smaller learning rate'
                     % (context, c[-1], epoch, batch_index))
@@ -232,7 +234,8 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
 
     :returns: (best validation error, its iteration, test error of that
               model, epochs run)
-    :raises FloatingPointError: when a minibatch cost is not finite
+    :raises Diverged: (a FloatingPointError) when a minibatch cost is not
+                     finite
     """
     # go through this many minibatches before checking the network on the
     # validation set; in these tutorials we check every epoch
@@ -276,7 +279,7 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
             cost = train_model(indices[minibatch_index])
             if not numpy.isfinite(cost):
                 progress.close()
-                raise FloatingPointError(
+                raise Diverged(
                     'training diverged: cost %s at epoch %d, minibatch %d; '
                     'try a smaller learning rate'
                     % (cost, epoch, minibatch_index))

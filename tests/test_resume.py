@@ -46,27 +46,27 @@ def assert_same_bits(a, b):
         assert a[k].dtype == b[k].dtype and a[k].tobytes() == b[k].tobytes()
 
 
-# 10 minibatches an epoch (200 examples, 20 a minibatch); each stop
-# resumes the one before it, counting the minibatches it trains itself:
-# before the first checkpoint, mid-epoch, inside a checkpoint's write, by
-# Ctrl-C and SIGTERM mid-epoch (SdA.py: in finetuning too), between the
-# final writes
-COMMON_STOPS = [('step:5:KILL', -signal.SIGKILL),
-                ('step:15:KILL', -signal.SIGKILL),
-                ('checkpoint:2', -signal.SIGKILL), ('step:12:INT', 130)]
-
-
+# 10 minibatches an epoch (200 examples, 20 a minibatch). Each stop
+# resumes the one before it and counts the minibatches it trains itself:
+# dA.py is stopped before its first checkpoint, inside a checkpoint's
+# write, by Ctrl-C and SIGTERM mid-epoch, between the final writes; SdA.py
+# mid-epoch in pretraining, inside a write, by SIGTERM and Ctrl-C in
+# finetuning, between the final writes.
 @pytest.mark.parametrize('name, args, stops, models', [
-    ('dA.py', DA, [('step:7:TERM', 143)],
+    ('dA.py', DA, [('step:5:KILL', -signal.SIGKILL),
+                   ('checkpoint:2', -signal.SIGKILL), ('step:12:INT', 130),
+                   ('step:7:TERM', 143)],
      ['dA_corruption_0.npz', 'dA_corruption_30.npz']),
-    ('SdA.py', SDA, [('step:19:TERM', 143), ('step:4:KILL', -signal.SIGKILL),
-                     ('step:3:INT', 130)], ['SdA_best.npz'])])
+    ('SdA.py', SDA, [('step:15:KILL', -signal.SIGKILL),
+                     ('checkpoint:2', -signal.SIGKILL),
+                     ('step:27:TERM', 143), ('step:8:INT', 130)],
+     ['SdA_best.npz'])])
 def test_stopped_runs_resume_to_the_same_bits(tmp_path, name, args, stops,
                                               models):
     args = args + ['--dataset', small_dataset_file(tmp_path)]
     whole = script(name, args, tmp_path / 'whole')
     assert whole.returncode == 0, whole.stderr
-    stops = COMMON_STOPS + stops + [('finish', -signal.SIGKILL)]
+    stops = stops + [('finish', -signal.SIGKILL)]
     folder = tmp_path / 'stopped'
     for i, (kill, status) in enumerate(stops):
         r = script(name, args, folder, kill=kill, resume=i > 0)
@@ -319,11 +319,11 @@ def test_the_tutorials_stopping_rule():
 
 
 @pytest.mark.parametrize('name, args', [
-    ('logistic_sgd.py', ['--epochs', '4', '--batch-size', '25']),
     ('mlp.py', ['--epochs', '3', '--batch-size', '25', '--n-hidden', '8'])])
 def test_the_classifiers_resume_too(tmp_path, name, args):
-    """logistic_sgd.py and mlp.py: Ctrl-C mid-epoch, then --resume, gives
-    the validation and test errors of a run never stopped."""
+    """mlp.py (logistic_sgd.py's loop, the same code): Ctrl-C mid-epoch,
+    then --resume, gives the validation and test errors of a run never
+    stopped."""
     args = args + ['--dataset', small_dataset_file(tmp_path)]
     if name == 'logistic_sgd.py':
         args += ['--model', str(tmp_path / 'model.pkl')]
@@ -343,3 +343,24 @@ def test_the_classifiers_resume_too(tmp_path, name, args):
     for key in ('best_validation_error', 'test_error', 'epochs'):
         assert metrics[0][key] == metrics[1][key]
     assert sorted(os.listdir(folder)) == ['metrics.json']
+
+
+@pytest.mark.parametrize('error', [RuntimeError('bug'), ValueError('bug'),
+                                   OSError('bug')])
+def test_a_bug_keeps_its_traceback(small_dataset, tmp_path, monkeypatch,
+                                   error):
+    """A user's mistake is one line; a bug inside training, even a
+    ValueError or an OSError, reaches the user with its traceback."""
+    import dA as dA_module
+
+    def broken(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(dA_module, 'train_epochs', broken)
+    argv = ['--epochs', '1', '--n-hidden', '5', '--dataset',
+            small_dataset[0], '--output-folder', str(tmp_path / 'out')]
+    with pytest.raises(type(error), match='bug'):
+        dA_module.main(argv)
+    # while a bad setting is one line, exit status 2
+    with pytest.raises(SystemExit) as e:
+        dA_module.main(argv + ['--seed', '-1'])
+    assert e.value.code == 2
