@@ -87,6 +87,14 @@ def save_npz(path, arrays, halfway=None):
         f.write(data[len(data) // 2:])
 
 
+def existing_parent(path):
+    """The deepest folder of ``path`` that exists."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
 def check_output_folder(output_folder):
     """Raise ValueError unless ``output_folder`` can be created (or exists)
     and written to.  Nothing is created: a run that stops later on a bad
@@ -105,9 +113,7 @@ def check_output_folder(output_folder):
     if os.path.exists(folder) and not os.path.isdir(folder):
         refuse('is a file, not a folder')
     # the deepest part that exists must be a writable folder
-    existing = folder
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
+    existing = existing_parent(folder)
     if not os.path.isdir(existing):
         refuse('is not writable: %s is a file, not a folder' % existing)
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -28,7 +28,8 @@ import threading
 import numpy
 
 from .checks import UserError
-from .files import DiskFull, atomic_write, bytes_text, save_npz
+from .files import (DiskFull, atomic_write, bytes_text, check_output_folder,
+                    existing_parent, make_output_folder, save_npz)
 
 CHECKPOINT = 'checkpoint.npz'
 LOCK = '.lock'
@@ -83,14 +84,6 @@ def pid_alive(pid):
     except PermissionError:      # another user's process
         return True
     return True
-
-
-def existing_parent(path):
-    """The deepest folder of ``path`` that exists."""
-    path = os.path.abspath(path)
-    while not os.path.exists(path):
-        path = os.path.dirname(path)
-    return path
 
 
 def memory_available():
@@ -154,11 +147,6 @@ class Stage(object):
         self.run.lines[self.name] = list(self.lines)
         self.run.save()
 
-    @property
-    def signal(self):
-        """The signal that asks the run to stop, or None."""
-        return self.run.signal
-
     def interrupted(self, where):
         """The ``Interrupted`` to raise once the state is saved; ``where``
         says the epoch ('epoch 3 of 15')."""
@@ -209,7 +197,6 @@ class Run(object):
     """
 
     def __init__(self, folder, script, settings, resume, outputs):
-        from .files import check_output_folder
         check_output_folder(folder)
         self.folder, self.script = folder, script
         self.settings = json.loads(json.dumps(settings))
@@ -225,9 +212,7 @@ class Run(object):
         self._handlers = {}
         holder = self.lock_holder()
         if holder is not None and pid_alive(holder):
-            raise UserError('output folder %r is in use by another run '
-                             '(PID %d); wait for it to end or choose another '
-                             '--output-folder' % (folder, holder))
+            raise self.in_use(holder)
         if resume:
             self._load()
         elif os.path.exists(self.path):
@@ -340,6 +325,13 @@ class Run(object):
         except (OSError, ValueError, IndexError):
             return None
 
+    def in_use(self, holder):
+        """The ``UserError`` for a folder another run (PID ``holder``)
+        holds."""
+        return UserError('output folder %r is in use by another run (PID %s); '
+                         'wait for it to end or choose another '
+                         '--output-folder' % (self.folder, holder))
+
     def check_space(self, needed):
         """Raise ValueError unless the folder's disk has ``needed`` bytes
         free (what the run will write)."""
@@ -352,26 +344,19 @@ class Run(object):
                                 bytes_text(free)))
 
     def _take_lock(self):
-        from .files import make_output_folder
         make_output_folder(self.folder)
         holder = self.lock_holder()
         if holder is not None and holder != os.getpid():
             if pid_alive(holder):
-                raise UserError('output folder %r is in use by another run '
-                                 '(PID %d); wait for it to end or choose '
-                                 'another --output-folder'
-                                 % (self.folder, holder))
+                raise self.in_use(holder)
             print('taking over %s: the run that held it (PID %d) is gone'
                   % (self.lock_path, holder), file=sys.stderr)
             os.remove(self.lock_path)
         try:
             fd = os.open(self.lock_path,
                          os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            raise UserError('output folder %r is in use by another run '
-                             '(PID %s); wait for it to end or choose another '
-                             '--output-folder'
-                             % (self.folder, self.lock_holder())) from None
+        except FileExistsError:     # taken since: another run started
+            raise self.in_use(self.lock_holder()) from None
         with os.fdopen(fd, 'w') as f:
             f.write('%d %s\n' % (os.getpid(), self.script))
         self._held = True
