@@ -11,7 +11,6 @@
  Run ``python SdA.py`` (``--help`` lists the options) for the tutorial's
  network; README.md gives a configuration that finishes in about 30 minutes.
 """
-import argparse
 import os
 import sys
 import timeit
@@ -20,41 +19,25 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_exact_options,
-                                add_resume_option, one_row, run_script)
+from da_tutorial.engine import ENGINE, one_row
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
+from da_tutorial import cli
 from da_tutorial.fast_ops import compiles_to_c, fast_mode
-from da_tutorial.checks import (UserError, check_batch_size, check_int,
-                                check_number, check_seed, check_step_fits)
+from da_tutorial.checks import (UserError, check_int, check_layers,
+                                check_number, check_SdA_settings, check_step)
 from da_tutorial.files import check_parameter, load_arrays, save_npz
-from da_tutorial.runs import Run, check_memory
-from da_tutorial.report import versions, write_metrics
-from da_tutorial.training import early_stopping, train_epochs
+from da_tutorial.layer_inputs import FillsFirst, fill_inputs
+from da_tutorial.runs import Run, check_SdA_data, check_SdA_memory
+from da_tutorial.report import RunRecord
+from da_tutorial.training import (Epochs, early_stopping, error_rate,
+                                  even_batch_size)
 
 from logistic_sgd import LogisticRegression, load_data
 from mlp import HiddenLayer
 from dA import dA
-
-
-def check_layers(hidden_layers_sizes, corruption_levels=None):
-    """Raise ValueError unless there is at least one layer, each size is a
-    positive integer and, where ``corruption_levels`` is given (the levels
-    pretraining will use), each layer has a level in [0, 1]."""
-    if len(hidden_layers_sizes) == 0:
-        raise UserError('hidden_layers_sizes must hold at least one size')
-    for size in hidden_layers_sizes:
-        check_int('each hidden layer size', size)
-    if corruption_levels is None:
-        return
-    if len(corruption_levels) != len(hidden_layers_sizes):
-        raise UserError('give one corruption level per hidden layer: %d '
-                         'levels for %d layers' % (len(corruption_levels),
-                                                   len(hidden_layers_sizes)))
-    for level in corruption_levels:
-        check_number('each corruption level', level, 0, 1)
 
 
 def minibatch(data, index, batch_size):
@@ -63,44 +46,6 @@ def minibatch(data, index, batch_size):
     compiles its matrix-vector kernels for the step."""
     rows = data[index * batch_size: (index + 1) * batch_size]
     return one_row(rows) if batch_size == 1 else rows
-
-
-class FillsFirst(object):
-    """A layer's pretraining function reading its inputs from ``cache``,
-    which its first call fills: ``below(index)`` for each minibatch (see
-    ``SdA.pretraining_functions(..., cache_inputs=True)``).  Anything else
-    is the compiled function's (``fn.maker``, ...)."""
-
-    def __init__(self, fn, below, cache, n_batches, layer, fn_below):
-        self.fn, self.below, self.cache = fn, below, cache
-        self.n_batches, self.layer, self.fn_below = n_batches, layer, fn_below
-
-    def __call__(self, *args, **kwargs):
-        if self.below is not None:
-            if getattr(self.fn_below, 'below', None) is not None:
-                raise RuntimeError(
-                    'layer %d: its inputs come through layer %d, whose own '
-                    'inputs are computed at its first call; with '
-                    'cache_inputs=True, pretrain the layers in order, '
-                    'bottom first' % (self.layer, self.layer - 1))
-            self.fill()
-        return self.fn(*args, **kwargs)
-
-    def fill(self):
-        """Compute and keep this layer's inputs now, and first those of
-        the layers below that are not kept yet: for a run resumed above
-        the bottom layer, whose lower layers are trained."""
-        if self.below is None:
-            return
-        if isinstance(self.fn_below, FillsFirst):
-            self.fn_below.fill()
-        self.cache.set_value(numpy.concatenate(
-            [self.below(numpy.asarray(i, dtype='int64'))
-             for i in range(self.n_batches)]), borrow=True)
-        self.below = None
-
-    def __getattr__(self, name):
-        return getattr(self.fn, name)
 
 
 class SdA(object):
@@ -293,7 +238,8 @@ class SdA(object):
         return sda
 
     def pretraining_functions(self, train_set_x, batch_size,
-                              cache_inputs=False, exact=True):
+                              cache_inputs=False, step='tutorial',
+                              exact=None):
         ''' Generates a list of functions, each of them implementing one
         step in training the dA corresponding to the layer with same index.
         The function will require as input the minibatch index, and to train
@@ -318,12 +264,15 @@ class SdA(object):
             layer 2's at batch 1, measured) for a copy of the inputs per
             layer (200 MB for 50,000 examples and 1000 units).
 
-        :type exact: bool
-        :param exact: True (the tutorial's step); False: each dA's
-            ``get_cost_updates(..., exact=False)``, the opt-in fast step
+        :type step: str
+        :param step: 'tutorial' (the tutorial's step); 'fast': each dA's
+            ``get_cost_updates(..., step='fast')``, the opt-in fast step
             (one C kernel, sparse products where the input is sparse, so
             mostly layer 0; on one thread for the layers above, whose
             functions also call the BLAS; the last bits differ)
+
+        :type exact: bool or None
+        :param exact: the old spelling of ``step`` (False: 'fast')
 
         :returns: list of functions ``fn(index, corruption=0.2, lr=0.1)``
                   returning the minibatch's reconstruction cost
@@ -340,10 +289,10 @@ class SdA(object):
         # one compile mode for all the functions; the fast step only where
         # it compiles to C code
         mode = fast_mode()
-        exact = exact or not compiles_to_c(mode)
+        step = check_step(step, exact) if compiles_to_c(mode) else 'tutorial'
         for i, dA_layer in enumerate(self.dA_layers):
             cost, updates = dA_layer.get_cost_updates(
-                corruption_level, learning_rate, exact=exact)
+                corruption_level, learning_rate, step=step)
             if cache_inputs and i > 0:
                 # the layer below's output, as its own function computes
                 # it from its inputs, kept for all examples
@@ -469,43 +418,8 @@ class SdA(object):
         return train_fn, valid_score, test_score
 
 
-def check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
-                   training_epochs, batch_size, hidden_layers_sizes,
-                   corruption_levels):
-    """Raise ValueError, naming the value and its range, for a bad one."""
-    check_number('finetune_lr', finetune_lr, 0, numpy.inf, low_open=True)
-    check_number('pretrain_lr', pretrain_lr, 0, numpy.inf, low_open=True)
-    check_int('pretraining_epochs', pretraining_epochs, low=0)
-    check_int('training_epochs', training_epochs)
-    check_int('batch_size', batch_size)
-    check_layers(hidden_layers_sizes, corruption_levels)
-
-
-def even_batch_size(sizes, largest=500):
-    """The largest minibatch size up to ``largest`` that divides every one
-    of ``sizes``: evaluated in such minibatches, a set's mean error is its
-    error over all examples."""
-    return max(b for b in range(1, largest + 1)
-               if all(n % b == 0 for n in sizes))
-
-
 # the files a run of test_SdA writes (a fresh run replaces an old set)
 OUTPUTS = ('SdA_best.npz',)
-
-
-def check_SdA_memory(n_ins, hidden_layers_sizes, n_examples):
-    """Raise ValueError when an SdA of these sizes cannot train in this
-    machine's memory: its weights four times (the parameters, the best
-    model, the gradients, the checkpoint's copy) and the kept inputs of
-    the layers above the first (``cache_inputs``)."""
-    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
-    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
-    itemsize = numpy.dtype(theano.config.floatX).itemsize
-    check_memory('hidden layers of %s units (%d weights, %s)'
-                 % (' x '.join(map(str, hidden_layers_sizes)), weights,
-                    theano.config.floatX),
-                 (4 * weights + n_examples * sum(hidden_layers_sizes[:-1]))
-                 * itemsize)
 
 
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
@@ -513,7 +427,8 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
              dataset='mnist.pkl.gz', batch_size=1,
              hidden_layers_sizes=(1000, 1000, 1000),
              corruption_levels=(.1, .2, .3), seed=89677,
-             output_folder='SdA_plots', exact=True, resume=False):
+             output_folder='SdA_plots', step='tutorial', resume=False,
+             exact=None):
     """
     Demonstrates how to train and test a stochastic denoising autoencoder.
 
@@ -553,9 +468,10 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
         each pretraining layer, each new best model and, last, at the end,
         when its ``complete`` is true); ``checkpoint.npz`` while it trains
 
-    :type exact: bool
-    :param exact: False: pretrain with the opt-in fast step
-        (``pretraining_functions``); finetuning is the tutorial's either way
+    :type step: str
+    :param step: 'fast': pretrain with the opt-in fast step
+        (``pretraining_functions``; ``exact=False`` is its old spelling);
+        finetuning is the tutorial's either way
 
     :type resume: bool
     :param resume: go on from the checkpoint an interrupted run left in
@@ -563,77 +479,68 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
 
     :returns: (best validation error, test error of that model), fractions
     """
-    # everything that can be wrong is checked before the data loads
-    check_settings(finetune_lr, pretraining_epochs, pretrain_lr,
-                   training_epochs, batch_size, hidden_layers_sizes,
-                   corruption_levels)
-    check_seed(seed)
-    floatX = theano.config.floatX
-    fan_in = max([28 * 28] + list(hidden_layers_sizes))
-    check_step_fits('pretrain_lr', pretrain_lr, fan_in, floatX)
-    check_step_fits('finetune_lr', finetune_lr, fan_in, floatX)
-    check_SdA_memory(28 * 28, hidden_layers_sizes, 50000)
+    step = check_step(step, exact)
     settings = dict(finetune_lr=finetune_lr,
                     pretraining_epochs=pretraining_epochs,
                     pretrain_lr=pretrain_lr, training_epochs=training_epochs,
                     dataset=dataset, batch_size=batch_size,
                     hidden_layers_sizes=list(hidden_layers_sizes),
                     corruption_levels=list(corruption_levels), seed=seed,
-                    exact=exact)
-    # the folder: free, and an interrupted run there resumed or kept
+                    step=step)
+    # everything that can be wrong is checked before the data loads; the
+    # folder must be free, and an interrupted run there resumed or kept
+    floatX = theano.config.floatX
+    check_SdA_settings(floatX=floatX, **settings)
+    check_SdA_memory(28 * 28, hidden_layers_sizes, 50000, floatX)
     folder = Run(output_folder, 'SdA.py', dict(settings, engine=ENGINE,
                                                floatX=floatX),
                  resume, OUTPUTS)
     datasets = load_data(dataset)
+    check_SdA_data(folder, datasets, batch_size, hidden_layers_sizes)
+    record = RunRecord(settings, output_folder)
 
-    train_set_x, train_set_y = datasets[0]
-    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
-                                     for d in datasets), 'the smallest split')
-    n_examples, n_ins = train_set_x.get_value(borrow=True).shape
-    check_SdA_memory(n_ins, hidden_layers_sizes, n_examples)
-    # the best model, the checkpoint (the parameters twice, twice while it
-    # is replaced), metrics.json
-    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
-    n_params = sum((a + 2) * b for a, b in zip(sizes, sizes[1:]))
-    folder.check_space(5 * n_params * numpy.dtype(floatX).itemsize +
-                       2 ** 20)
-    run = {'settings': settings, 'versions': versions(), 'pretraining': [],
-           'complete': False}
     with folder:   # the folder is made and held only now
-        train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
-                  pretrain_lr, training_epochs, batch_size,
-                  hidden_layers_sizes, corruption_levels, seed, exact)
-        files = folder.finish(run)
+        # numpy random generator
+        numpy_rng = numpy.random.RandomState(seed)
+        print('... building the model')
+        # construct the stacked denoising autoencoder class
+        sda = SdA(
+            numpy_rng=numpy_rng,
+            n_ins=28 * 28,
+            hidden_layers_sizes=list(hidden_layers_sizes),
+            n_outs=10,
+            corruption_levels=list(corruption_levels)
+        )
+        # what a checkpoint keeps, and gives back: the weights, the dAs'
+        # visible biases, the noise streams' states, the best model
+        best = [theano.shared(p.get_value(), name='best ' + p.name)
+                for p in sda.params]
+        folder.track('SdA', sda.params + [
+            d.b_prime for d in sda.dA_layers] + [
+            update[0] for update in sda.dA_layers[0].theano_rng.state_updates])
+        folder.track('best', best)
+
+        pretrain(sda, datasets[0][0], folder, record, pretraining_epochs,
+                 pretrain_lr, batch_size, corruption_levels, step)
+        finetune(sda, datasets, folder, record, finetune_lr,
+                 training_epochs, batch_size, best)
+        sda.save(os.path.join(output_folder, 'SdA_best.npz'),
+                 [b.get_value() for b in best])
+        files = folder.finish(record.data)
     print('results in %s: %s' % (output_folder, ', '.join(files)),
           file=sys.stderr)
-    return run['best_validation_error'], run['test_error']
+    return record.data['best_validation_error'], record.data['test_error']
 
 
-def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
-              pretrain_lr, training_epochs, batch_size, hidden_layers_sizes,
-              corruption_levels, seed, exact):
-    """The tutorial's training of ``test_SdA``: build the SdA, pretrain
-    its layers, finetune it, save the best model; ``run`` (metrics.json's
-    data) gets the record, and ``folder`` (a held ``da_tutorial.runs.Run``)
-    the checkpoints.  The other parameters are ``test_SdA``'s."""
-    output_folder = folder.folder
-    train_set_x, train_set_y = datasets[0]
-
+def pretrain(sda, train_set_x, folder, record, pretraining_epochs,
+             pretrain_lr, batch_size, corruption_levels, step='tutorial'):
+    """The tutorial's pretraining of ``test_SdA``: each layer's dA in turn,
+    bottom first.  ``folder`` (a held ``da_tutorial.runs.Run``) gets the
+    checkpoints, ``record`` (``da_tutorial.report.RunRecord``) the costs;
+    the other parameters are ``test_SdA``'s."""
     # compute number of minibatches for training, validation and testing
     n_train_batches = train_set_x.get_value(borrow=True).shape[0]
     n_train_batches //= batch_size
-
-    # numpy random generator
-    numpy_rng = numpy.random.RandomState(seed)
-    print('... building the model')
-    # construct the stacked denoising autoencoder class
-    sda = SdA(
-        numpy_rng=numpy_rng,
-        n_ins=28 * 28,
-        hidden_layers_sizes=list(hidden_layers_sizes),
-        n_outs=10,
-        corruption_levels=list(corruption_levels)
-    )
 
     #########################
     # PRETRAINING THE MODEL #
@@ -643,64 +550,50 @@ def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
     # numbers (see pretraining_functions)
     pretraining_fns = sda.pretraining_functions(train_set_x=train_set_x,
                                                 batch_size=batch_size,
-                                                cache_inputs=True,
-                                                exact=exact)
-
-    # what a checkpoint keeps, and gives back: the weights, the dAs'
-    # visible biases, the noise streams' states, the best model
-    best = [theano.shared(p.get_value(), name='best ' + p.name)
-            for p in sda.params]
-    folder.track('SdA', sda.params + [d.b_prime for d in sda.dA_layers] + [
-        update[0] for update in sda.dA_layers[0].theano_rng.state_updates])
-    folder.track('best', best)
+                                                cache_inputs=True, step=step)
 
     print('... pre-training the model')
     start_time = timeit.default_timer()
-    # Pre-train layer-wise
+    ## Pre-train layer-wise
     for i in range(sda.n_layers):
-        # the settings as the function's own types, ready: a call then
-        # takes the engine's fast path (the same numbers)
-        floatX = theano.config.floatX
-        level = numpy.asarray(corruption_levels[i], dtype=floatX)
-        lr = numpy.asarray(pretrain_lr, dtype=floatX)
-
-        def pretrain_step(batch_index, fn=pretraining_fns[i], level=level,
-                          lr=lr):
-            return fn(batch_index, level, lr)
-
-        def report(epoch, cost, i=i):
-            print('Pre-training layer %i, epoch %d, cost %f'
-                  % (i, epoch, cost))
-
+        # the settings as the function's own types: a call then takes the
+        # engine's fast path (the same numbers)
+        level = numpy.asarray(corruption_levels[i], dtype=theano.config.floatX)
+        lr = numpy.asarray(pretrain_lr, dtype=theano.config.floatX)
         with folder.stage('pretraining %d' % i,
                           'pretraining layer %d' % i) as stage:
-            done = stage.state['epoch'] if stage.state else 0
-            if done < pretraining_epochs and \
-                    isinstance(pretraining_fns[i], FillsFirst):
-                # its inputs from the trained layers below (on a resume,
-                # those were not run here)
-                pretraining_fns[i].fill()
-            costs, seconds = train_epochs(
-                pretrain_step, n_train_batches, pretraining_epochs, report,
-                context='layer %d, pretrain_lr %g' % (i, pretrain_lr),
-                batch_size=batch_size,
-                label='pre-training layer %d of %d' % (i, sda.n_layers),
-                stage=stage)
-        run['pretraining'].append({
-            'layer': i, 'corruption_level': corruption_levels[i],
-            'epoch_costs': [float(c) for c in costs],
-            'epoch_seconds': seconds})
-        write_metrics(run, output_folder)   # so far: each layer
+            loop = Epochs(pretraining_epochs, n_train_batches, stage,
+                          batch_size, 'pre-training layer %d of %d'
+                          % (i, sda.n_layers),
+                          'layer %d, pretrain_lr %g' % (i, pretrain_lr))
+            if loop.remaining:   # its inputs, from the trained layers below
+                fill_inputs(pretraining_fns[i])
+            # go through pretraining epochs
+            for epoch in loop:
+                # go through the training set
+                c = loop.costs
+                for batch_index in loop.minibatches():
+                    c.append(pretraining_fns[i](batch_index, level, lr))
+                print('Pre-training layer %i, epoch %d, cost %f'
+                      % (i, epoch, numpy.mean(c)))
+        record.pretrained(i, corruption_levels[i], loop)
 
     end_time = timeit.default_timer()
-    # minutes of training, summed over the processes of a resumed run
-    run['pretraining_minutes'] = sum(
-        sum(layer['epoch_seconds']) for layer in run['pretraining']) / 60.
 
     print(('The pretraining code for file ' +
            os.path.split(__file__)[1] +
            ' ran for %.2fm' % ((end_time - start_time) / 60.)),
           file=sys.stderr)
+
+
+def finetune(sda, datasets, folder, record, finetune_lr, training_epochs,
+             batch_size, best):
+    """The tutorial's finetuning of ``test_SdA``: the SdA as an MLP, with
+    the tutorials' early stopping (``da_tutorial.training``), ``best``
+    keeping the best model's parameters; ``folder`` and ``record`` as for
+    ``pretrain``, the other parameters ``test_SdA``'s."""
+    n_train_batches = datasets[0][0].get_value(borrow=True).shape[0]
+    n_train_batches //= batch_size
 
     ########################
     # FINETUNING THE MODEL #
@@ -719,31 +612,22 @@ def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
         eval_batch_size=eval_batch_size
     )
 
-    print('... finetunning the model')
-    start_time = timeit.default_timer()
-    run['finetuning'] = []
-    # look as this many minibatches regardless: 10 epochs
-    def error_rate(batch_errors):
-        # each minibatch's error is a fraction k / eval_batch_size, in
-        # floatX: count the errors (times eval_batch_size, rounded: exact),
-        # then divide in float64
-        counts = numpy.rint(numpy.asarray(batch_errors, dtype='float64')
-                            * eval_batch_size)
-        return counts.sum() / (len(counts) * eval_batch_size)
-
     def on_best():    # keep the best model, and the record so far
         for b, p in zip(best, sda.params):
             b.set_value(p.get_value())
-        write_metrics(run, output_folder)
+        record.write()
 
+    print('... finetunning the model')
+    start_time = timeit.default_timer()
     with folder.stage('finetuning') as stage:
         best_validation_loss, best_iter, test_score, epoch = early_stopping(
             train_fn,
-            validate=lambda: error_rate(validate_model()),
-            test=lambda: error_rate(test_model()),
+            validate=lambda: error_rate(validate_model(), eval_batch_size),
+            test=lambda: error_rate(test_model(), eval_batch_size),
             n_train_batches=n_train_batches, n_epochs=training_epochs,
+            # look as this many minibatches regardless: 10 epochs
             patience=10 * n_train_batches, patience_increase=2.,
-            history=run['finetuning'], on_best=on_best, stage=stage)
+            history=record.finetuning, on_best=on_best, stage=stage)
     end_time = timeit.default_timer()
     print(
         (
@@ -757,13 +641,7 @@ def train_SdA(datasets, run, folder, finetune_lr, pretraining_epochs,
            os.path.split(__file__)[1] +
            ' ran for %.2fm' % ((end_time - start_time) / 60.)),
           file=sys.stderr)
-    run.update(finetuning_minutes=run['finetuning'][-1]['seconds'] / 60.
-               if run['finetuning'] else 0.,
-               finetuning_epochs=epoch, best_iteration=best_iter + 1,
-               best_validation_error=float(best_validation_loss),
-               test_error=float(test_score), complete=True)
-    sda.save(os.path.join(output_folder, 'SdA_best.npz'),
-             [b.get_value() for b in best])
+    record.finetuned(epoch, best_iter, best_validation_loss, test_score)
 
 
 # pytest collects any test_* function a test module imports; this is a demo.
@@ -771,53 +649,11 @@ test_SdA.__test__ = False
 
 
 def main(argv=None):
-    """Parse the command line and run ``test_SdA`` (defaults: the
-    tutorial's), as ``da_tutorial.engine.run_script`` runs scripts."""
-    parser = argparse.ArgumentParser(
-        description='Pretrain a stacked denoising autoencoder on MNIST, '
-                    'then finetune it as a classifier.', epilog=FLOATX_HELP)
-    parser.add_argument('--hidden-layers', type=int, nargs='+',
-                        default=[1000, 1000, 1000], metavar='SIZE',
-                        help='units per hidden layer (default 1000 1000 1000)')
-    parser.add_argument('--corruption-levels', type=float, nargs='+',
-                        default=[.1, .2, .3], metavar='LEVEL',
-                        help='pretraining corruption per layer, each in '
-                             '[0, 1] (default 0.1 0.2 0.3)')
-    parser.add_argument('--pretraining-epochs', type=int, default=15,
-                        help='pretraining epochs per layer, 0 for none '
-                             '(default 15)')
-    parser.add_argument('--pretrain-lr', type=float, default=0.001,
-                        help='pretraining learning rate (default 0.001)')
-    parser.add_argument('--training-epochs', type=int, default=1000,
-                        help='most finetuning epochs; early stopping may '
-                             'end sooner (default 1000)')
-    parser.add_argument('--finetune-lr', type=float, default=0.1,
-                        help='finetuning learning rate (default 0.1)')
-    parser.add_argument('--batch-size', type=int, default=1,
-                        help='examples per minibatch (default 1)')
-    parser.add_argument('--dataset', default='mnist.pkl.gz',
-                        help='data file, or a bare name looked for in data/ '
-                             'and $DA_DATA_DIR (default mnist.pkl.gz)')
-    parser.add_argument('--seed', type=int, default=89677,
-                        help='NumPy seed behind weights and noise '
-                             '(default 89677)')
-    parser.add_argument('--output-folder', default='SdA_plots',
-                        help="where the run's record, metrics.json, goes "
-                             '(default SdA_plots)')
-    add_exact_options(parser, 'pretrain with the opt-in fast step: one C '
-                      'kernel, products on the nonzero pixels only, a '
-                      'float32 sigmoid (the last bits differ)')
-    add_resume_option(parser)
-    args = parser.parse_args(argv)
-    run_script(parser, lambda: test_SdA(
-        finetune_lr=args.finetune_lr,
-        pretraining_epochs=args.pretraining_epochs,
-        pretrain_lr=args.pretrain_lr, training_epochs=args.training_epochs,
-        dataset=args.dataset, batch_size=args.batch_size,
-        hidden_layers_sizes=args.hidden_layers,
-        corruption_levels=args.corruption_levels, seed=args.seed,
-        output_folder=args.output_folder, exact=args.exact,
-        resume=args.resume))
+    """``python SdA.py``: ``test_SdA`` with the tutorial's settings, changed
+    by the command line (``--help``: each option, its default and range;
+    ``da_tutorial.cli``)."""
+    cli.SdA_main(argv, test_SdA)
+
 
 if __name__ == '__main__':
     main()

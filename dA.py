@@ -30,7 +30,6 @@
  Run ``python dA.py`` (``--help`` lists the options) to train the tutorial's
  two models and write their filters into ``dA_plots/``.
 """
-import argparse
 import os
 import sys
 import timeit
@@ -40,23 +39,18 @@ from PIL import Image
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_exact_options,
-                                add_resume_option, check_device, jax_mode,
-                                run_script)
+from da_tutorial.engine import ENGINE, check_device, jax_mode
 import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
-from da_tutorial import fast_ops, sparse_ops
-from da_tutorial.checks import (UserError, check_batch_size,
-                                check_hyperparameters, check_int,
-                                check_number, check_seed, check_step_fits,
-                                corruption_name)
-from da_tutorial.files import (atomic_write, check_parameter, load_arrays,
-                               save_npz)
-from da_tutorial.runs import Run, check_memory
-from da_tutorial.report import probe, report_models, save_run, saved_models
-from da_tutorial.training import train_epochs
+from da_tutorial import cli, fast_ops, sparse_ops
+from da_tutorial.checks import (check_dA_settings, check_int, check_number,
+                                check_step, corruption_name)
+from da_tutorial.files import atomic_write, load_saved_dA, save_npz
+from da_tutorial.runs import Run, check_dA_data, check_dA_memory
+from da_tutorial.report import report_models, save_run
+from da_tutorial.training import Epochs
 
 from logistic_sgd import load_data, train_logistic_regression
 from utils import tile_raster_images
@@ -254,7 +248,8 @@ class dA(object):
         """
         return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
 
-    def get_cost_updates(self, corruption_level, learning_rate, exact=True):
+    def get_cost_updates(self, corruption_level, learning_rate,
+                         step='tutorial', exact=None):
         """ This function computes the cost and the updates for one trainng
         step of the dA
 
@@ -264,30 +259,30 @@ class dA(object):
         :type learning_rate: float or symbolic scalar
         :param learning_rate: SGD step size, > 0
 
-        :type exact: bool
-        :param exact: True (the tutorial's): the gradient is ``T.grad`` of
-                      the cost, as the tutorial computes it.  False: the
-                      same step in one C kernel, ``da_tutorial.sparse_ops``
-                      (sparse products where the input is sparse, a float32
-                      sigmoid, the gradient by hand, on the BLAS's number of
-                      threads): faster on a CPU, the last bits differ.
-                      Float32 CPU graphs only; elsewhere the exact step is
-                      built.  The kernel is C code: on PyTensor, compile
-                      with its C back end
-                      (``mode=da_tutorial.fast_ops.fast_mode()``, as the
-                      project's scripts do), not its default Numba mode,
-                      where they run as NumPy.
+        :type step: str
+        :param step: 'tutorial' (the default): the gradient is ``T.grad`` of
+                     the cost, as the tutorial computes it.  'fast': the
+                     opt-in fast step, the same SGD step in one C kernel
+                     (da_tutorial/sparse_ops.py): faster on a CPU, the last
+                     bits differ; float32 CPU graphs compiled to C only,
+                     elsewhere the tutorial's step is built
+
+        :type exact: bool or None
+        :param exact: the old spelling of ``step``: True is 'tutorial',
+                      False is 'fast'
 
         :returns: (cost, updates): the minibatch's mean cross-entropy and
                   the SGD updates of ``self.params``
         """
+        step = check_step(step, exact)
         if not isinstance(learning_rate, theano.Variable):
             check_number('learning_rate', learning_rate, 0, numpy.inf,
                           low_open=True)
 
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
-        if not exact and sparse_ops.applies(self.x, tilde_x, *self.params):
-            return self.get_fast_cost_updates(tilde_x, learning_rate)
+        if step == 'fast' and sparse_ops.applies(self.x, tilde_x,
+                                                 *self.params):
+            return sparse_ops.fast_cost_updates(self, tilde_x, learning_rate)
         y = self.get_hidden_values(tilde_x)
         z = self.get_reconstructed_input(y)
         # note : we sum over the size of a datapoint; if we are using
@@ -311,28 +306,6 @@ class dA(object):
         ]
 
         return (cost, updates)
-
-    def get_fast_cost_updates(self, tilde_x, learning_rate):
-        """The step of ``get_cost_updates(..., exact=False)``: the
-        tutorial's cost and its SGD updates, computed together by
-        ``da_tutorial.sparse_ops.FastStep``.
-
-        With ``y = sigmoid(tilde_x W + b)``, ``z = sigmoid(y W' + b')`` and
-        the mean cross-entropy over the B rows, the gradient at the
-        reconstruction's pre-activation is ``dz = (z - x) / B``, at the
-        hidden one ``dy = dz W * y (1 - y)``, and W's is
-        ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
-
-        :type tilde_x: theano variable
-        :param tilde_x: the corrupted minibatch
-
-        :type learning_rate: float or symbolic scalar
-        :param learning_rate: SGD step size, > 0
-        """
-        rows, W, b, b_prime = sparse_ops.FastStep()(
-            self.x, tilde_x, self.W, self.b, self.b_prime, learning_rate)
-        updates = [(self.W, W), (self.b, b), (self.b_prime, b_prime)]
-        return T.mean(rows), updates
 
     def save(self, path):
         """Write W, b, b_prime and the shapes to an ``.npz`` file (no
@@ -364,87 +337,56 @@ class dA(object):
         :type theano_rng: RandomStreams or None
         :param theano_rng: as for the constructor
 
-        :raises ValueError: naming the file and what is wrong with it
+        :raises UserError: naming the file and what is wrong with it
         """
-        arrays = load_arrays(path, ('W', 'b', 'b_prime', 'n_visible',
-                                    'n_hidden'), 'dA')
-        sizes = arrays['n_visible'], arrays['n_hidden']
-        if any(s.shape != () or s.dtype.kind not in 'iu' or s < 1
-               for s in sizes):
-            raise UserError('%s: n_visible and n_hidden must be positive '
-                             'integers, got %s and %s' % ((path,) + sizes))
-        n_visible, n_hidden = int(sizes[0]), int(sizes[1])
-        for name, shape in (('W', (n_visible, n_hidden)), ('b', (n_hidden,)),
-                            ('b_prime', (n_visible,))):
-            check_parameter(path, name, arrays[name], shape)
+        arrays = load_saved_dA(path)   # checked: shapes, finite values
 
         def shared(name):
             return theano.shared(numpy.asarray(arrays[name],
                                                dtype=theano.config.floatX),
                                  name=name, borrow=True)
         return cls(numpy_rng or numpy.random.RandomState(123),
-                   theano_rng=theano_rng, input=input, n_visible=n_visible,
-                   n_hidden=n_hidden, W=shared('W'), bhid=shared('b'),
-                   bvis=shared('b_prime'))
-
-
-def save_filters(da, path, tile_shape=(10, 10)):
-    """Save the first filters of ``da`` (rows of W.T) as one tiled picture,
-    as the tutorial does; written to a temporary name and renamed.
-
-    :type da: dA
-    :param da: a dA with 28x28 inputs
-
-    :type path: str
-    :param path: the ``.png`` file to write
-    """
-    image = Image.fromarray(tile_raster_images(
-        X=da.W.get_value(borrow=True).T,
-        img_shape=(28, 28), tile_shape=tile_shape,
-        tile_spacing=(1, 1)))
-    with atomic_write(path) as f:
-        image.save(f, format='PNG')
-
-
-def filters_saver(output_folder, level, every):
-    """An ``on_epoch(epoch, da)`` that saves the filters after every
-    ``every`` epochs (never for 0), as ``filters_corruption_<percent>_epoch_<N>
-    .png``."""
-    def on_epoch(epoch, da):
-        if every and (epoch + 1) % every == 0:
-            save_filters(da, os.path.join(
-                output_folder, 'filters_corruption_%s_epoch_%d.png'
-                % (corruption_name(level), epoch + 1)))
-    return on_epoch
+                   theano_rng=theano_rng, input=input,
+                   n_visible=arrays['W'].shape[0],
+                   n_hidden=arrays['W'].shape[1], W=shared('W'),
+                   bhid=shared('b'), bvis=shared('b_prime'))
 
 
 def build_train_function(train_set_x, corruption_level=0.,
                          learning_rate=0.1, batch_size=20, n_hidden=500,
-                         seed=123, fast=True, exact=True):
+                         seed=123, step='tutorial', mode=None, exact=None,
+                         fast=None):
     """Build one dA and compile its SGD step, as the tutorial does.
 
     Seeds in the tutorial's order (RandomState(seed), then the RandomStreams
     seed, then W), so training reproduces the tutorial's numbers.
-    ``fast_ops.fast_mode()`` compiles the tutorial's graph with two faster
-    kernels (the same weights, bit for bit; ``fast=False``: the engine's
-    default mode).  In PyTensor's JAX mode the minibatch is the compiled
-    function's input, cut here: the tutorial's ``givens`` slice compiles
-    there too (``da_tutorial.jax_slices``), but PyTensor hands JAX the
-    whole shared data set at every call, 60 times slower.
 
     :type train_set_x: theano shared variable
     :param train_set_x: training images, one per row, values in [0, 1]
 
-    :type exact: bool
-    :param exact: False: ``get_cost_updates(..., exact=False)``, the
-                  opt-in fast step (its last bits differ), where the step
-                  compiles to the CPU's C code; True: the tutorial's step
+    :type step: str
+    :param step: 'tutorial' or 'fast', as for ``dA.get_cost_updates``
+
+    :type mode: theano Mode, str or None
+    :param mode: None: ``fast_ops.fast_mode()``, the engine's C back end
+                 with the project's kernels (the same weights, bit for bit);
+                 any other mode is passed to ``theano.function``
+
+    :type exact: bool or None
+    :param exact: the old spelling of ``step`` (False: 'fast')
+
+    :type fast: bool or None
+    :param fast: the old spelling of ``mode`` (False: the engine's default)
 
     The other parameters are ``test_dA``'s (``seed`` seeds W and the noise).
 
     :returns: (the dA, ``train_da(batch_index) -> cost``, minibatches per
               epoch; a last partial minibatch is skipped)
     """
+    step = check_step(step, exact)
+    if mode is None:
+        mode = theano.compile.mode.get_default_mode() if fast is False \
+            else fast_ops.fast_mode()
     n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
 
     # allocate symbolic variables for the data
@@ -458,16 +400,17 @@ def build_train_function(train_set_x, corruption_level=0.,
             n_visible=train_set_x.get_value(borrow=True).shape[1],
             n_hidden=n_hidden)
 
-    mode = fast_ops.fast_mode() if fast else None
     cost, updates = da.get_cost_updates(
         corruption_level=corruption_level, learning_rate=learning_rate,
-        exact=exact or not fast_ops.compiles_to_c(mode))
-    if jax_mode(mode):   # the minibatch is the input (see above)
+        step=step if fast_ops.compiles_to_c(mode) else 'tutorial')
+    if jax_mode(mode):
+        # PyTensor hands JAX the whole shared data set at every call (60
+        # times slower): there the minibatch is the function's input
         data = train_set_x.get_value(borrow=True)
-        step = theano.function([x], cost, updates=updates, mode=mode)
+        step_fn = theano.function([x], cost, updates=updates, mode=mode)
 
         def train_da(index):
-            return step(data[index * batch_size: (index + 1) * batch_size])
+            return step_fn(data[index * batch_size: (index + 1) * batch_size])
         return da, train_da, n_train_batches
 
     train_da = theano.function(
@@ -477,62 +420,22 @@ def build_train_function(train_set_x, corruption_level=0.,
     return da, train_da, n_train_batches
 
 
-def train_dA(train_set_x, corruption_level=0., learning_rate=0.1,
-             training_epochs=15, batch_size=20, n_hidden=500, seed=123,
-             on_epoch=None, exact=True, stage=None):
-    """Build and train one dA at one corruption level, as the tutorial does:
-    prints ``Training epoch N, cost C`` per epoch, the run time on stderr.
+def save_filters(da, path):
+    """Save the first 100 filters of ``da`` (rows of W.T) as the tutorial
+    does, written to a temporary name and renamed.
 
-    :type on_epoch: callable or None
-    :param on_epoch: ``on_epoch(epoch, da)`` after each epoch's line
+    :type da: dA
+    :param da: a dA with 28x28 inputs
 
-    :type exact: bool
-    :param exact: False: the opt-in fast step (``build_train_function``)
-
-    :type stage: da_tutorial.runs.Stage or None
-    :param stage: the run's stage (``test_dA``): the parameters and the
-                  noise stream's state are checkpointed, and training goes
-                  on where the checkpoint stopped
-
-    The other parameters are ``build_train_function``'s and ``test_dA``'s.
-
-    :returns: (the trained dA, list of the mean cost of each epoch, list of
-              the seconds each epoch took)
-    :raises FloatingPointError: when a minibatch cost is not finite
+    :type path: str
+    :param path: the ``.png`` file to write
     """
-    da, train_da, n_train_batches = build_train_function(
-        train_set_x, corruption_level, learning_rate, batch_size, n_hidden,
-        seed, exact=exact)
-    if stage is not None:     # what a checkpoint keeps, and gives back
-        stage.run.track(stage.name, [da.W, da.b, da.b_prime] + [
-            update[0] for update in da.theano_rng.state_updates])
-
-    def report(epoch, c):
-        print('Training epoch %d, cost ' % epoch, c)
-        if on_epoch is not None:
-            on_epoch(epoch, da)
-
-    start_time = timeit.default_timer()
-
-    ############
-    # TRAINING #
-    ############
-    epoch_costs, epoch_seconds = train_epochs(
-        train_da, n_train_batches, training_epochs, report,
-        context='corruption %g, learning rate %g' % (corruption_level,
-                                                     learning_rate),
-        batch_size=batch_size,
-        label='dA, corruption %g %%' % (100 * corruption_level), stage=stage)
-
-    end_time = timeit.default_timer()
-
-    training_time = (end_time - start_time)
-
-    which = ('no corruption' if corruption_level == 0 else
-             '%s%% corruption' % corruption_name(corruption_level))
-    print('The %s code for file ' % which + os.path.split(__file__)[1] +
-          ' ran for %.2fm' % (training_time / 60.), file=sys.stderr)
-    return da, epoch_costs, epoch_seconds
+    image = Image.fromarray(
+        tile_raster_images(X=da.W.get_value(borrow=True).T,
+                           img_shape=(28, 28), tile_shape=(10, 10),
+                           tile_spacing=(1, 1)))
+    with atomic_write(path) as f:
+        image.save(f, format='PNG')
 
 
 # the files a run of test_dA writes (a fresh run replaces an old set)
@@ -540,22 +443,11 @@ OUTPUTS = ('dA_corruption_*.npz', 'filters_corruption_*.png',
            'reconstructions.png', 'cost_curves.png')
 
 
-def check_dA_memory(n_visible, n_hidden, n_models):
-    """Raise ValueError when ``n_models`` dAs of this size, trained one
-    after the other, cannot fit in this machine's memory (each kept, plus
-    the gradient, the update and the checkpoint's copy of one)."""
-    itemsize = numpy.dtype(theano.config.floatX).itemsize
-    check_memory('n_hidden %d (%d models of %d x %d %s weights)'
-                 % (n_hidden, n_models, n_visible, n_hidden,
-                    theano.config.floatX),
-                 (n_models + 3) * n_visible * n_hidden * itemsize)
-
-
 def test_dA(learning_rate=0.1, training_epochs=15,
             dataset='mnist.pkl.gz',
             batch_size=20, output_folder='dA_plots',
             n_hidden=500, corruption_levels=(0., 0.3), seed=123,
-            filters_every=0, exact=True, resume=False):
+            filters_every=0, step='tutorial', resume=False, exact=None):
     """
     This demo is tested on MNIST
 
@@ -573,10 +465,11 @@ def test_dA(learning_rate=0.1, training_epochs=15,
     (where the outputs go), ``n_hidden`` (hidden units), ``corruption_levels``
     (one model per level, in order), ``seed`` (NumPy seed, reset before
     each model, as the tutorial does), ``filters_every`` (also save the
-    filters every this many epochs; 0: only at the end), ``exact`` (False:
-    the opt-in fast step, ``build_train_function``), ``resume`` (go on from
-    the checkpoint an interrupted run left in ``output_folder``, to the
-    numbers of a run never stopped).
+    filters every this many epochs; 0: only at the end), ``step``
+    ('tutorial', or 'fast': the opt-in fast step, ``dA.get_cost_updates``;
+    ``exact`` is its old spelling), ``resume`` (go on from the checkpoint
+    an interrupted run left in ``output_folder``, to the numbers of a run
+    never stopped).
 
     Writes each model's parameters (``dA.save``) and filters
     (``filters_corruption_<percent>.png``) and, through
@@ -587,49 +480,70 @@ def test_dA(learning_rate=0.1, training_epochs=15,
 
     :returns: dict mapping each corruption level to its per-epoch costs
     """
-    # everything that can be wrong is checked before the data loads
-    check_hyperparameters(learning_rate, training_epochs, batch_size,
-                          n_hidden, corruption_levels, filters_every)
-    check_seed(seed)
-    floatX = theano.config.floatX
-    check_step_fits('learning_rate', learning_rate, 28 * 28, floatX)
-    check_dA_memory(28 * 28, n_hidden, len(corruption_levels))
+    step = check_step(step, exact)
     settings = dict(learning_rate=learning_rate, dataset=dataset,
                     training_epochs=training_epochs, batch_size=batch_size,
                     n_hidden=n_hidden, seed=seed, filters_every=filters_every,
-                    exact=exact,
-                    corruption_levels=list(corruption_levels))
-    # the folder: free, and an interrupted run there resumed or kept
-    run = Run(output_folder, 'dA.py', dict(settings, engine=ENGINE,
-                                           floatX=floatX),
-              resume, OUTPUTS)
+                    step=step, corruption_levels=list(corruption_levels))
+    # everything that can be wrong is checked before the data loads; the
+    # folder must be free, and an interrupted run there resumed or kept
+    check_dA_settings(floatX=theano.config.floatX, **settings)
+    check_dA_memory(28 * 28, n_hidden, len(corruption_levels),
+                    theano.config.floatX)
+    run = Run(output_folder, 'dA.py', dict(
+        settings, engine=ENGINE, floatX=theano.config.floatX), resume, OUTPUTS)
     datasets = load_data(dataset)
     train_set_x, train_set_y = datasets[0]
-    n_examples, n_visible = train_set_x.get_value(borrow=True).shape
-    check_batch_size(batch_size, n_examples, 'the training set')
-    check_dA_memory(n_visible, n_hidden, len(corruption_levels))
-    # the models, the checkpoint (twice while it is replaced), pictures
-    model_bytes = (n_visible + 1) * (n_hidden + 1) * \
-        numpy.dtype(floatX).itemsize
-    run.check_space(3 * len(corruption_levels) * model_bytes + 2 ** 22)
+    check_dA_data(run, train_set_x, batch_size, n_hidden,
+                  len(corruption_levels))
 
     runs, models = [], []
     with run:      # the folder is made and held only now
         for level in corruption_levels:
             name = corruption_name(level)
-            with run.stage('corruption %s' % name,
+            with run.stage('corruption ' + name,
                            'corruption %s %%' % name) as stage:
-                da, epoch_costs, epoch_seconds = train_dA(
-                    train_set_x, corruption_level=level,
-                    learning_rate=learning_rate,
-                    training_epochs=training_epochs, batch_size=batch_size,
-                    n_hidden=n_hidden, seed=seed,
-                    on_epoch=filters_saver(output_folder, level,
-                                           filters_every),
-                    exact=exact, stage=stage)
+                da, train_da, n_train_batches = build_train_function(
+                    train_set_x, level, learning_rate, batch_size, n_hidden,
+                    seed, step)
+                stage.track([da.W, da.b, da.b_prime] + [
+                    update[0] for update in da.theano_rng.state_updates])
+                start_time = timeit.default_timer()
+
+                ############
+                # TRAINING #
+                ############
+
+                # go through training epochs (da_tutorial.training.Epochs
+                # adds the progress, the checkpoint, the divergence check)
+                loop = Epochs(training_epochs, n_train_batches, stage,
+                              batch_size, 'dA, corruption %s %%' % name,
+                              'corruption %g, learning rate %g'
+                              % (level, learning_rate))
+                for epoch in loop:
+                    # go through trainng set
+                    c = loop.costs
+                    for batch_index in loop.minibatches():
+                        c.append(train_da(batch_index))
+
+                    print('Training epoch %d, cost ' % epoch, numpy.mean(c))
+                    if filters_every and (epoch + 1) % filters_every == 0:
+                        save_filters(da, os.path.join(
+                            output_folder, 'filters_corruption_%s_epoch_%d'
+                            '.png' % (name, epoch + 1)))
+
+                end_time = timeit.default_timer()
+
+                training_time = (end_time - start_time)
+
+                which = 'no corruption' if level == 0 else \
+                    '%s%% corruption' % name
+                print('The %s code for file %s ran for %.2fm'
+                      % (which, os.path.split(__file__)[1],
+                         training_time / 60.), file=sys.stderr)
             # the model before its picture: a full disk loses no training
-            runs.append(save_run(da, level, epoch_costs, epoch_seconds,
-                                 output_folder))
+            runs.append(save_run(da, level, loop.epoch_costs,
+                                 loop.epoch_seconds, output_folder))
             save_filters(da, os.path.join(
                 output_folder, 'filters_corruption_%s.png' % name))
             models.append(da)
@@ -644,94 +558,12 @@ def test_dA(learning_rate=0.1, training_epochs=15,
 test_dA.__test__ = False
 
 
-def probe_dA(output_folder='dA_plots', dataset='mnist.pkl.gz',
-             learning_rate=0.13, n_epochs=1000, batch_size=600):
-    """Linear probe: how useful is each saved dA's code for classifying?
-
-    Loads each dA that ``test_dA`` saved in ``output_folder`` (``dA.load``)
-    and fits the tutorial's logistic regression (SGD, early stopping, its
-    settings) on raw pixels and on each dA's hidden activations;
-    ``da_tutorial.report.probe`` prints the table and adds it to
-    metrics.json.
-
-    :type output_folder: str
-    :param output_folder: where ``test_dA`` wrote metrics.json and models
-
-    :type dataset: str
-    :param dataset: the data set the dAs were trained on
-
-    :type learning_rate: float
-    :param learning_rate: the classifier's SGD step (the tutorial's 0.13)
-
-    :type n_epochs: int
-    :param n_epochs: most epochs; early stopping usually ends sooner
-
-    :type batch_size: int
-    :param batch_size: the classifier's minibatch (the tutorial's 600)
-
-    :returns: list of dicts with features, validation_error, test_error,
-              epochs
-    """
-    models = saved_models(output_folder)
-    x = T.matrix('x')
-    encoders = [('raw pixels', None)] + [
-        ('%g %% dA code' % (100 * level), dA.load(path, input=x))
-        for level, path in models]
-
-    def fit(features, n_in):
-        return train_logistic_regression(features, n_in, learning_rate,
-                                         n_epochs, batch_size,
-                                         model_path=None)
-    return probe(encoders, load_data(dataset), fit, output_folder)
-
-
-# the command line: option, type, default (the tutorial's), help
-OPTIONS = (
-    ('--epochs', int, 15, 'training epochs per model'),
-    ('--learning-rate', float, 0.1, 'SGD learning rate'),
-    ('--batch-size', int, 20, 'examples per minibatch'),
-    ('--n-hidden', int, 500, 'hidden units'),
-    ('--dataset', str, 'mnist.pkl.gz', 'data file, or a bare name looked '
-     'for in data/ and $DA_DATA_DIR'),
-    ('--output-folder', str, 'dA_plots', 'where the outputs go'),
-    ('--seed', int, 123, 'NumPy seed behind W and the noise'),
-    ('--filters-every', int, 0, 'also save the filters every N epochs '
-     '(0: only at the end)'))
-
-
 def main(argv=None):
-    """Parse the command line and run ``test_dA`` (defaults: the tutorial's)
-    or ``probe_dA``, as ``da_tutorial.engine.run_script`` runs scripts."""
-    parser = argparse.ArgumentParser(
-        description='Train the tutorial\'s denoising autoencoders on MNIST '
-                    'and save their filters, models, pictures and metrics.',
-        epilog=FLOATX_HELP,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for option, kind, default, text in OPTIONS:
-        parser.add_argument(option, type=kind, default=default, help=text)
-    parser.add_argument('--corruption-levels', type=float, nargs='+',
-                        default=[0., 0.3], metavar='LEVEL',
-                        help='one model per level, each in [0, 1]')
-    add_exact_options(parser, 'the opt-in fast step: one C kernel on the '
-                      'BLAS\'s threads, products on the nonzero pixels only, '
-                      'a float32 sigmoid (the last bits differ)')
-    add_resume_option(parser)
-    parser.add_argument('--probe', action='store_true',
-                        help='do not train: fit the tutorial\'s logistic '
-                             'regression on raw pixels and on the code of '
-                             'each dA saved in the output folder')
-    args = parser.parse_args(argv)
+    """``python dA.py``: ``test_dA`` with the tutorial's settings, changed
+    by the command line (``--help``: each option, its default and range),
+    or ``--probe`` (``da_tutorial.cli``)."""
+    cli.dA_main(argv, test_dA, dA.load, load_data, train_logistic_regression)
 
-    def work():
-        if args.probe:
-            return probe_dA(args.output_folder, args.dataset)
-        test_dA(learning_rate=args.learning_rate, training_epochs=args.epochs,
-                dataset=args.dataset, batch_size=args.batch_size,
-                output_folder=args.output_folder, n_hidden=args.n_hidden,
-                corruption_levels=args.corruption_levels, seed=args.seed,
-                filters_every=args.filters_every, exact=args.exact,
-                resume=args.resume)
-    run_script(parser, work)
 
 if __name__ == '__main__':
     main()

@@ -16,7 +16,6 @@ folder named by the environment variable ``DA_DATA_DIR``, then in
 ``~/dA_tutorial_data``; ``mnist.pkl.gz`` is finally downloaded into the first
 of those (``da_tutorial.data`` finds, fetches and checks it).
 """
-import argparse
 import contextlib
 import os
 import pickle
@@ -27,11 +26,11 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_resume_option,
-                                run_script)
+from da_tutorial.engine import ENGINE
 import theano
 import theano.tensor as T
 
+from da_tutorial import cli
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.data import find_dataset, read_dataset
 from da_tutorial.files import atomic_write
@@ -411,30 +410,10 @@ def predict(dataset='mnist.pkl.gz', model_path='best_model.pkl', n=10):
 
 
 def main(argv=None):
-    """Command line: train (the tutorial's defaults) or predict, as
-    ``da_tutorial.engine.run_script`` runs scripts."""
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
-                                     epilog=FLOATX_HELP)
-    parser.add_argument('--learning-rate', type=float, default=0.13)
-    parser.add_argument('--epochs', type=int, default=1000,
-                        help='most epochs to run (early stopping may end '
-                             'sooner)')
-    parser.add_argument('--batch-size', type=int, default=600)
-    parser.add_argument('--dataset', default='mnist.pkl.gz')
-    parser.add_argument('--model', default='best_model.pkl',
-                        help='where the best model is saved / read')
-    parser.add_argument('--output-folder', default='logistic_sgd_run',
-                        help='where the checkpoint and metrics.json go')
-    add_resume_option(parser)
-    parser.add_argument('--predict', action='store_true',
-                        help='classify test images with the saved model')
-    args = parser.parse_args(argv)
-    if args.predict:
-        run_script(parser, lambda: predict(args.dataset, args.model))
-    else:
-        run_script(parser, lambda: sgd_optimization_mnist(
-            args.learning_rate, args.epochs, args.dataset, args.batch_size,
-            args.model, args.output_folder, args.resume))
+    """``python logistic_sgd.py``: the tutorial's settings, changed by the command line
+    (``--help``: each option, its default and range; ``da_tutorial.cli``)."""
+    cli.logistic_main(argv, sgd_optimization_mnist, predict)
+
 
 if __name__ == '__main__':
     main()

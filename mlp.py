@@ -24,7 +24,6 @@ share their weights.
 
     python mlp.py      # the tutorial's test_mlp (``--help``: options)
 """
-import argparse
 import os
 import sys
 import timeit
@@ -33,11 +32,11 @@ import numpy
 
 # the engine's set-up comes first: Theano 1.0.5, or on Python 3.12 and
 # later PyTensor under Theano's names (da_tutorial/engine.py)
-from da_tutorial.engine import (ENGINE, FLOATX_HELP, add_resume_option,
-                                run_script)
+from da_tutorial.engine import ENGINE
 import theano
 import theano.tensor as T
 
+from da_tutorial import cli
 from da_tutorial.checks import check_batch_size, check_int, check_number
 from da_tutorial.report import versions
 from da_tutorial.runs import Run
@@ -326,28 +325,9 @@ test_mlp.__test__ = False
 
 
 def main(argv=None):
-    """Parse the command line and run ``test_mlp`` (defaults: the
-    tutorial's), as ``da_tutorial.engine.run_script`` runs scripts."""
-    parser = argparse.ArgumentParser(
-        description='Train the tutorial\'s multilayer perceptron on MNIST '
-                    'with early stopping.', epilog=FLOATX_HELP,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--learning-rate', type=float, default=0.01)
-    parser.add_argument('--l1-reg', type=float, default=0.0)
-    parser.add_argument('--l2-reg', type=float, default=0.0001)
-    parser.add_argument('--epochs', type=int, default=1000,
-                        help='most epochs; early stopping may end sooner')
-    parser.add_argument('--batch-size', type=int, default=20)
-    parser.add_argument('--n-hidden', type=int, default=500)
-    parser.add_argument('--dataset', default='mnist.pkl.gz')
-    parser.add_argument('--output-folder', default='mlp_run',
-                        help='where the checkpoint and metrics.json go')
-    add_resume_option(parser)
-    args = parser.parse_args(argv)
-    run_script(parser, lambda: test_mlp(
-        args.learning_rate, args.l1_reg, args.l2_reg, args.epochs,
-        args.dataset, args.batch_size, args.n_hidden, args.output_folder,
-        args.resume))
+    """``python mlp.py``: the tutorial's settings, changed by the command line
+    (``--help``: each option, its default and range; ``da_tutorial.cli``)."""
+    cli.mlp_main(argv, test_mlp)
 
 
 if __name__ == '__main__':

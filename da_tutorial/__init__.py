@@ -9,7 +9,7 @@ One module a job:
   set nothing; ``import_hook``: applies them when a script imports Theano
   itself (run at start-up by ``dA-tutorial.pth``);
 * ``data``: finding, downloading and safely reading MNIST;
-* ``training``: the training loops (``train_epochs``, ``early_stopping``);
+* ``training``: the training loops (``Epochs``, ``early_stopping``);
   ``checks``: settings validated at the door; ``files``: writing files
   atomically;
 * ``report``: what a run leaves besides the filters (pictures, metrics,

@@ -52,16 +52,35 @@ def corruption_name(corruption_level):
     return '%d' % round(100 * corruption_level)
 
 
-def check_hyperparameters(learning_rate, training_epochs, batch_size,
-                          n_hidden, corruption_levels, filters_every=0):
+STEPS = ('tutorial', 'fast')
+
+
+def check_step(step, exact=None):
+    """Return the step asked for: ``step``, 'tutorial' (the tutorial's
+    step, the same bits) or 'fast' (the opt-in fast step, its last bits
+    differ), or from ``exact``, its old spelling (True: 'tutorial', False:
+    'fast') when given; raise UserError for anything else."""
+    if exact is not None:
+        step = 'tutorial' if exact else 'fast'
+    if step not in STEPS:
+        raise UserError("step must be 'tutorial' or 'fast', got %r"
+                        % (step,))
+    return step
+
+
+def check_dA_settings(learning_rate, training_epochs, batch_size,
+                      n_hidden, corruption_levels, filters_every=0,
+                      seed=123, floatX='float32', **others):
     """Raise UserError, naming the value and its range, for a bad setting
-    of ``dA.test_dA``."""
+    of ``dA.test_dA``, computed in ``floatX`` (``others``, e.g. the data
+    set, are checked where they are used)."""
     check_number('learning_rate', learning_rate, 0, numpy.inf,
                  low_open=True)
     check_int('training_epochs', training_epochs)
     check_int('batch_size', batch_size)
     check_int('n_hidden', n_hidden)
     check_int('filters_every', filters_every, low=0)
+    check_seed(seed)
     if len(corruption_levels) == 0:
         raise UserError('corruption_levels must name at least one level')
     for level in corruption_levels:
@@ -69,17 +88,53 @@ def check_hyperparameters(learning_rate, training_epochs, batch_size,
     names = [corruption_name(level) for level in corruption_levels]
     if len(set(names)) != len(names):
         raise UserError('corruption levels %r give the same file name '
-                         'twice (whole percents are used)'
-                         % (list(corruption_levels),))
+                        'twice (whole percents are used)'
+                        % (list(corruption_levels),))
+    check_step_fits('learning_rate', learning_rate, 28 * 28, floatX)
 
 
-def check_seed(seed):
-    """Raise UserError unless ``seed`` is one NumPy's RandomState takes:
-    an integer in [0, 2**32 - 1]."""
+def check_layers(hidden_layers_sizes, corruption_levels=None):
+    """Raise UserError unless there is at least one layer, each size is a
+    positive integer and, where ``corruption_levels`` is given (the levels
+    pretraining will use), each layer has a level in [0, 1]."""
+    if len(hidden_layers_sizes) == 0:
+        raise UserError('hidden_layers_sizes must hold at least one size')
+    for size in hidden_layers_sizes:
+        check_int('each hidden layer size', size)
+    if corruption_levels is None:
+        return
+    if len(corruption_levels) != len(hidden_layers_sizes):
+        raise UserError('give one corruption level per hidden layer: %d '
+                        'levels for %d layers' % (len(corruption_levels),
+                                                  len(hidden_layers_sizes)))
+    for level in corruption_levels:
+        check_number('each corruption level', level, 0, 1)
+
+
+def check_SdA_settings(finetune_lr, pretraining_epochs, pretrain_lr,
+                       training_epochs, batch_size, hidden_layers_sizes,
+                       corruption_levels, seed, floatX='float32', **others):
+    """Raise UserError, naming the value and its range, for a bad setting
+    of ``SdA.test_SdA``, computed in ``floatX``."""
+    check_number('finetune_lr', finetune_lr, 0, numpy.inf, low_open=True)
+    check_number('pretrain_lr', pretrain_lr, 0, numpy.inf, low_open=True)
+    check_int('pretraining_epochs', pretraining_epochs, low=0)
+    check_int('training_epochs', training_epochs)
+    check_int('batch_size', batch_size)
+    check_layers(hidden_layers_sizes, corruption_levels)
+    check_seed(seed)
+    fan_in = max([28 * 28] + list(hidden_layers_sizes))
+    check_step_fits('pretrain_lr', pretrain_lr, fan_in, floatX)
+    check_step_fits('finetune_lr', finetune_lr, fan_in, floatX)
+
+
+def check_seed(seed, name='seed'):
+    """Raise UserError, naming ``name``, unless ``seed`` is one NumPy's
+    RandomState takes: an integer in [0, 2**32 - 1]."""
     if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) \
             or not 0 <= seed <= 2 ** 32 - 1:
-        raise UserError('seed must be an integer in [0, 4294967295] '
-                         '(2**32 - 1), got %r' % (seed,))
+        raise UserError('%s must be an integer in [0, 4294967295] '
+                        '(2**32 - 1), got %r' % (name, seed))
 
 
 def check_step_fits(name, learning_rate, fan_in, dtype):

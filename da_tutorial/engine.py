@@ -18,7 +18,6 @@ The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 defaults.  Where the user asked for a GPU that Theano could not start,
 ``check_device`` says so instead of training on the CPU.
 """
-import argparse
 import importlib
 import importlib.util
 import os
@@ -213,75 +212,3 @@ def check_device():
         'the CPU, leave '
         '%s out.' % (asked[0], getattr(theano.config, asked[0]), FLAGS_VAR,
                      '; '.join(reasons) or 'see the ERROR above', asked[0]))
-
-
-FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'
-               % (FLAGS_VAR, '.theanorc' if ENGINE == 'theano'
-                  else '.pytensorrc'))
-
-
-def add_exact_options(parser, fast_help):
-    """``--exact`` (the default: the tutorial's step) and ``--no-exact``
-    (the opt-in fast step) on ``parser``, into ``args.exact``: a pair of
-    options, as Python 3.8 has no ``argparse.BooleanOptionalAction``.
-
-    :type fast_help: str
-    :param fast_help: the help of ``--no-exact``
-    """
-    parser.add_argument('--exact', dest='exact', action='store_true',
-                        default=True, help="the tutorial's step (default)")
-    parser.add_argument('--no-exact', dest='exact', action='store_false',
-                        default=argparse.SUPPRESS, help=fast_help)
-
-
-def add_resume_option(parser):
-    """Add the scripts' ``--resume`` (``da_tutorial.runs``)."""
-    parser.add_argument('--resume', action='store_true',
-                        help='go on from the checkpoint an interrupted run '
-                             'left in the output folder (the same settings)')
-
-
-def script_floatx():
-    """``with script_floatx():`` runs a command-line script in float32,
-    unless the user set floatX in the engine's flags or rc file (see
-    ``theano_setup.floatx_default``)."""
-    return theano_setup.floatx_default(theano.config, ENGINE)
-
-
-def run_script(parser, work):
-    """Run a command-line script's ``work()`` as the scripts do: a GPU
-    asked for must start first (nothing written before), float32 unless
-    the user set floatX, and a user's mistake (``checks.UserError``: a bad
-    setting, file or folder, a full disk; or a GPU that did not start) ends
-    the script with ``error: ...`` (exit status 2) instead of a traceback,
-    while a bug keeps its traceback.  Ctrl-C and
-    SIGTERM end it with one line (what is saved, how to resume: see
-    ``da_tutorial.runs``) and the shell's status, 130 or 143.
-
-    :type parser: argparse.ArgumentParser
-    :param parser: the script's parser (its ``exit`` is used)
-
-    :type work: callable
-    :param work: the script's work, called without arguments
-    """
-    import signal
-    from .checks import UserError
-    from .runs import Interrupted
-
-    def terminated(signum, frame):     # before a run holds its folder
-        raise Interrupted('SIGTERM: interrupted before training began; '
-                          'nothing new was trained', signum)
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        check_device()
-        with script_floatx():
-            work()
-    except (UserError, DeviceError) as e:   # a bug keeps its traceback
-        parser.exit(2, 'error: %s\n' % e)
-    except Interrupted as e:
-        parser.exit(e.status, '%s\n' % e)
-    except KeyboardInterrupt:
-        parser.exit(130, 'Ctrl-C: interrupted before training began; '
-                    'nothing new was trained\n')
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -175,3 +175,24 @@ def check_parameter(path, name, value, shape):
         raise UserError('%s: %s holds %s (a diverged training?); its '
                          'values must be finite' % (path, name,
                                                     ' and '.join(bad)))
+
+
+def load_saved_dA(path):
+    """Read and check what ``dA.save`` wrote: return {'W', 'b', 'b_prime'}
+    as saved, once the sizes are positive integers and each array is
+    finite floats of its shape.
+
+    :raises UserError: naming the file and what is wrong with it
+    """
+    arrays = load_arrays(path, ('W', 'b', 'b_prime', 'n_visible',
+                                'n_hidden'), 'dA')
+    sizes = arrays['n_visible'], arrays['n_hidden']
+    if any(s.shape != () or s.dtype.kind not in 'iu' or s < 1
+           for s in sizes):
+        raise UserError('%s: n_visible and n_hidden must be positive '
+                        'integers, got %s and %s' % ((path,) + sizes))
+    n_visible, n_hidden = int(sizes[0]), int(sizes[1])
+    for name, shape in (('W', (n_visible, n_hidden)), ('b', (n_hidden,)),
+                        ('b_prime', (n_visible,))):
+        check_parameter(path, name, arrays[name], shape)
+    return {name: arrays[name] for name in ('W', 'b', 'b_prime')}

@@ -125,23 +125,66 @@ def write_metrics(run_data, output_folder):
         f.write((json.dumps(run_data, indent=2) + '\n').encode())
 
 
-def saved_models(output_folder):
-    """Return ``[(corruption level, path), ...]`` of the models that
-    ``test_dA`` saved in ``output_folder``, as its metrics.json lists them.
+class RunRecord(object):
+    """The record of an ``SdA.test_SdA`` run, ``data``: its settings, the
+    versions, each pretrained layer's costs and seconds, the finetuning's
+    validations and result, written to ``output_folder``/metrics.json as it
+    grows (``complete`` once finetuning has ended)."""
 
-    :raises ValueError: naming the folder, when there is no run to read
+    def __init__(self, settings, output_folder):
+        self.output_folder = output_folder
+        self.finetuning = []     # one dict per validation (early_stopping)
+        self.data = {'settings': settings, 'versions': versions(),
+                     'pretraining': [], 'finetuning': self.finetuning,
+                     'complete': False}
+
+    def write(self):
+        """Write metrics.json as the record stands."""
+        write_metrics(self.data, self.output_folder)
+
+    def pretrained(self, layer, corruption_level, loop):
+        """Record a pretrained layer (``loop``: its ``training.Epochs``)."""
+        self.data['pretraining'].append({
+            'layer': layer, 'corruption_level': corruption_level,
+            'epoch_costs': [float(c) for c in loop.epoch_costs],
+            'epoch_seconds': loop.epoch_seconds})
+        # minutes of training, summed over the processes of a resumed run
+        self.data['pretraining_minutes'] = sum(
+            sum(r['epoch_seconds']) for r in self.data['pretraining']) / 60.
+        self.write()
+
+    def finetuned(self, epochs, best_iter, best_validation_loss, test_score):
+        """Record the end of finetuning (``early_stopping``'s results)."""
+        self.data.update(
+            finetuning_minutes=self.finetuning[-1]['seconds'] / 60.
+            if self.finetuning else 0.,
+            finetuning_epochs=epochs, best_iteration=best_iter + 1,
+            best_validation_error=float(best_validation_loss),
+            test_error=float(test_score), complete=True)
+
+
+def saved_encoders(output_folder, load_model):
+    """Return ``[(label, model), ...]``: the raw pixels (``None``), then
+    each model ``test_dA`` saved in ``output_folder``, as its metrics.json
+    lists them, read by ``load_model(path, input=x)`` (``dA.load``).
+
+    :raises UserError: naming the folder, when there is no run to read
     """
     path = os.path.join(output_folder, 'metrics.json')
     try:
         with open(path) as f:
             run_data = json.load(f)
-        return [(r['corruption_level'], os.path.join(output_folder,
-                                                     r['model']))
-                for r in run_data['runs']]
+        models = [(r['corruption_level'], os.path.join(output_folder,
+                                                       r['model']))
+                  for r in run_data['runs']]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise UserError('no trained models to probe in %s (%s); run '
-                         'python dA.py --output-folder %s first'
-                         % (output_folder, e, output_folder)) from None
+                        'python dA.py --output-folder %s first'
+                        % (output_folder, e, output_folder)) from None
+    x = T.matrix('x')
+    return [('raw pixels', None)] + [
+        ('%g %% dA code' % (100 * level), load_model(path, input=x))
+        for level, path in models]
 
 
 def probe(encoders, datasets, fit, output_folder):

@@ -27,7 +27,7 @@ import threading
 
 import numpy
 
-from .checks import UserError
+from .checks import UserError, check_batch_size
 from .files import (DiskFull, atomic_write, bytes_text, check_output_folder,
                     existing_parent, make_output_folder, save_npz)
 
@@ -112,6 +112,63 @@ def check_memory(what, needed):
                          % (what, bytes_text(needed), bytes_text(available)))
 
 
+def check_dA_memory(n_visible, n_hidden, n_models, floatX='float32'):
+    """Raise UserError when ``n_models`` dAs of this size, trained one
+    after the other, cannot fit in this machine's memory (each kept, plus
+    the gradient, the update and the checkpoint's copy of one)."""
+    itemsize = numpy.dtype(floatX).itemsize
+    check_memory('n_hidden %d (%d models of %d x %d %s weights)'
+                 % (n_hidden, n_models, n_visible, n_hidden, floatX),
+                 (n_models + 3) * n_visible * n_hidden * itemsize)
+
+
+def check_dA_data(run, train_set_x, batch_size, n_hidden, n_models):
+    """The checks ``dA.test_dA`` makes once the data is loaded: a
+    minibatch fits in the training set, and the models fit in memory and,
+    with the checkpoint (twice while it is replaced) and the pictures, on
+    the disk of ``run``'s folder."""
+    n_examples, n_visible = train_set_x.get_value(borrow=True).shape
+    floatX = train_set_x.dtype
+    check_batch_size(batch_size, n_examples, 'the training set')
+    check_dA_memory(n_visible, n_hidden, n_models, floatX)
+    model_bytes = (n_visible + 1) * (n_hidden + 1) * \
+        numpy.dtype(floatX).itemsize
+    run.check_space(3 * n_models * model_bytes + 2 ** 22)
+
+
+def check_SdA_memory(n_ins, hidden_layers_sizes, n_examples,
+                     floatX='float32'):
+    """Raise UserError when an SdA of these sizes cannot train in this
+    machine's memory: its weights four times (the parameters, the best
+    model, the gradients, the checkpoint's copy) and the kept inputs of
+    the layers above the first (``cache_inputs``)."""
+    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    check_memory('hidden layers of %s units (%d weights, %s)'
+                 % (' x '.join(map(str, hidden_layers_sizes)), weights,
+                    floatX),
+                 (4 * weights + n_examples * sum(hidden_layers_sizes[:-1]))
+                 * numpy.dtype(floatX).itemsize)
+
+
+def check_SdA_data(run, datasets, batch_size, hidden_layers_sizes):
+    """The checks ``SdA.test_SdA`` makes once the data is loaded: a
+    minibatch fits in the smallest split, and the network fits in memory
+    and, with the best model, the checkpoint (the parameters twice, twice
+    while it is replaced) and metrics.json, on the disk of ``run``'s
+    folder."""
+    train_set_x = datasets[0][0]
+    check_batch_size(batch_size, min(d[0].get_value(borrow=True).shape[0]
+                                     for d in datasets), 'the smallest split')
+    n_examples, n_ins = train_set_x.get_value(borrow=True).shape
+    check_SdA_memory(n_ins, hidden_layers_sizes, n_examples,
+                     train_set_x.dtype)
+    sizes = [n_ins] + list(hidden_layers_sizes) + [10]
+    n_params = sum((a + 2) * b for a, b in zip(sizes, sizes[1:]))
+    run.check_space(5 * n_params * numpy.dtype(train_set_x.dtype).itemsize
+                    + 2 ** 20)
+
+
 class Stage(object):
     """One stage of a run (``Run.stage``): its loop state restored from
     the checkpoint (``state``, None when it starts afresh) and the lines it
@@ -121,23 +178,23 @@ class Stage(object):
         self.run, self.name, self.label = run, name, label
         self.state = run.states.get(name)
         self.lines = list(run.lines.get(name, []))
+        self.fault = _step_fault()
 
-    def steps(self, train_fn):
-        """``train_fn`` as the loop calls it: itself, or under
-        ``DA_TEST_KILL=step:N:SIGNAL`` one that sends SIGNAL after the
-        N-th minibatch."""
-        fault = _step_fault()
-        if fault is None:
-            return train_fn
-        run = self.run
+    def track(self, variables):
+        """Keep ``variables`` (shared variables) in the checkpoint, and on
+        a resume give them its values now (``Run.track``)."""
+        self.run.track(self.name, variables)
 
-        def counted(index):
-            cost = train_fn(index)
-            run.steps += 1
-            if run.steps == fault[0]:
-                os.kill(os.getpid(), fault[1])
-            return cost
-        return counted
+    def step_done(self):
+        """Called after each minibatch: True once Ctrl-C or SIGTERM asked
+        the run to stop (the loop then saves and raises ``interrupted``).
+        Under ``DA_TEST_KILL=step:N:SIGNAL`` it sends SIGNAL after the
+        N-th minibatch this process trains."""
+        if self.fault is not None:
+            self.run.steps += 1
+            if self.run.steps == self.fault[0]:
+                os.kill(os.getpid(), self.fault[1])
+        return self.run.signal is not None
 
     def save(self, state):
         """Record the loop's ``state`` (a dict: plain values go to JSON,

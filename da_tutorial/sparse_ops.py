@@ -581,6 +581,33 @@ def _as(var, ndim, name):
     return var
 
 
+def fast_cost_updates(da, tilde_x, learning_rate):
+    """The step of ``dA.get_cost_updates(..., step='fast')``: the
+    tutorial's cost and its SGD updates, computed together by ``FastStep``.
+
+    With ``y = sigmoid(tilde_x W + b)``, ``z = sigmoid(y W' + b')`` and
+    the mean cross-entropy over the B rows, the gradient at the
+    reconstruction's pre-activation is ``dz = (z - x) / B``, at the
+    hidden one ``dy = dz W * y (1 - y)``, and W's is
+    ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
+
+    :type da: dA
+    :param da: the model (its input ``da.x`` and parameters)
+
+    :type tilde_x: theano variable
+    :param tilde_x: the corrupted minibatch
+
+    :type learning_rate: float or symbolic scalar
+    :param learning_rate: SGD step size, > 0
+
+    :returns: (cost, updates), as ``dA.get_cost_updates``
+    """
+    rows, W, b, b_prime = FastStep()(da.x, tilde_x, da.W, da.b, da.b_prime,
+                                     learning_rate)
+    updates = [(da.W, W), (da.b, b), (da.b_prime, b_prime)]
+    return T.mean(rows), updates
+
+
 def fast_step_numpy(x, tilde_x, W, b, b_prime, learning_rate):
     """The step's math in float64 NumPy (the Op's Python implementation):
     the rows' costs and the new ``W``, ``b``, ``b_prime``."""

@@ -1,5 +1,5 @@
-"""The training loops, written once: ``train_epochs`` (epochs of SGD over
-minibatches: dA.py's training and SdA.py's pretraining) and
+"""The training loops, written once: ``Epochs`` (the tutorial's epochs of
+SGD over minibatches: dA.py's training and SdA.py's pretraining) and
 ``early_stopping`` (the tutorials' patience rule: logistic_sgd.py and
 SdA.py's finetuning).  No engine here: each takes compiled functions."""
 import sys
@@ -72,30 +72,33 @@ class Progress(object):
             self.bar.close()
 
 
-def train_epochs(train_fn, n_batches, epochs, report, context='',
-                 batch_size=1, label='training', stage=None):
-    """Run ``epochs`` passes of ``train_fn`` over minibatches 0..n_batches-1.
+class Epochs(object):
+    """The tutorial's epoch loop, kept in view, with what a long run needs
+    around it: the one loop of dA.py and SdA.py's pretraining. ::
 
-    The one training loop of the project: dA.py and SdA.py's pretraining
-    both go through it.  Progress goes to stderr (``Progress``: a bar on a
-    terminal, else a line per epoch), with the time left for all the
-    epochs.
+        loop = Epochs(training_epochs, n_train_batches)
+        for epoch in loop:
+            c = loop.costs
+            for batch_index in loop.minibatches():
+                c.append(train_da(batch_index))
+            print('Training epoch %d, cost ' % epoch, numpy.mean(c))
 
-    :type train_fn: callable
-    :param train_fn: ``train_fn(batch_index)`` does one SGD step and returns
-                     the minibatch cost
+    Around each minibatch it checks the cost just appended to ``c`` is
+    finite, shows the progress on stderr (``Progress``: a bar on a terminal,
+    else a line per epoch), and with a run's ``stage`` starts where its
+    checkpoint stopped, saves one after every epoch and, on Ctrl-C or
+    SIGTERM, after the current minibatch.  ``minibatches()`` yields ready
+    0-d int64 indices: Theano converts a Python int on every call, and a
+    ready array takes its fast path (about 0.1 ms a step).
+
+    :type n_epochs: int
+    :param n_epochs: passes over the training set
 
     :type n_batches: int
     :param n_batches: minibatches per epoch
 
-    :type epochs: int
-    :param epochs: passes over the training set
-
-    :type report: callable
-    :param report: ``report(epoch, mean_cost)``, called after each epoch
-
-    :type context: str
-    :param context: settings named in the error if training diverges
+    :type stage: da_tutorial.runs.Stage or None
+    :param stage: the run's stage (``Run.stage``), or None: no checkpoint
 
     :type batch_size: int
     :param batch_size: examples per minibatch, for the progress bar's rate
@@ -103,73 +106,93 @@ def train_epochs(train_fn, n_batches, epochs, report, context='',
     :type label: str
     :param label: what is trained, as the progress shows it
 
-    :type stage: da_tutorial.runs.Stage or None
-    :param stage: the run's stage: the loop starts where its checkpoint
-                  stopped, saves it after every epoch, and on Ctrl-C or
-                  SIGTERM saves it after the current minibatch and raises
-                  ``Interrupted``
+    :type context: str
+    :param context: settings named in the error if training diverges
 
-    :returns: (list of the mean cost of each epoch, list of its seconds)
-    :raises Diverged: (a FloatingPointError) naming the epoch and minibatch
-                     where a cost was not finite
+    After the loop, ``epoch_costs`` and ``epoch_seconds`` hold each epoch's
+    mean cost and seconds (those of an interrupted run's epochs included).
     """
-    state = (stage and stage.state) or {
-        'epoch': 0, 'batch': 0, 'batch_costs': [], 'epoch_costs': [],
-        'epoch_seconds': []}
-    epoch_costs = list(state['epoch_costs'])
-    epoch_seconds = list(state['epoch_seconds'])
-    run = stage.run if stage is not None else None
-    if stage is not None:
-        train_fn = stage.steps(train_fn)
 
-    def save(epoch, batch, c):
-        stage.save({'epoch': epoch, 'batch': batch, 'batch_costs': c,
-                    'epoch_costs': epoch_costs,
-                    'epoch_seconds': epoch_seconds})
+    def __init__(self, n_epochs, n_batches, stage=None, batch_size=1,
+                 label='training', context=''):
+        self.n_epochs, self.n_batches = n_epochs, n_batches
+        self.stage, self.label, self.context = stage, label, context
+        self.state = (stage and stage.state) or {
+            'epoch': 0, 'batch': 0, 'batch_costs': [], 'epoch_costs': [],
+            'epoch_seconds': []}
+        self.epoch_costs = list(self.state['epoch_costs'])
+        self.epoch_seconds = list(self.state['epoch_seconds'])
+        self.costs, self.epoch, self.first_batch = [], None, 0
+        self.indices = [numpy.asarray(i, dtype='int64')
+                        for i in range(n_batches)]
+        # the bar is fed every `chunk` steps: a few times a second at most
+        self.chunk = max(1, n_batches // 50)
+        self.progress = Progress(
+            n_epochs * n_batches, label, batch_size,
+            done=self.state['epoch'] * n_batches + self.state['batch'])
 
-    # Theano converts a Python int argument on every call; a ready 0-d
-    # int64 array takes its fast path (about 0.1 ms a step).
-    indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
-    # the bar is fed every `chunk` steps: a few times a second at most
-    chunk = max(1, n_batches // 50)
-    progress = Progress(epochs * n_batches, label, batch_size,
-                        done=state['epoch'] * n_batches + state['batch'])
-    # go through training epochs
-    for epoch in range(state['epoch'], epochs):
-        start = timeit.default_timer()
-        resumed = epoch == state['epoch']
-        # go through training set
-        c = list(state['batch_costs']) if resumed else []
-        for batch_index in range(state['batch'] if resumed else 0,
-                                 n_batches):
-            c.append(train_fn(indices[batch_index]))
-            if not numpy.isfinite(c[-1]):
-                progress.close()
-                raise Diverged(
-                    'training diverged (%s): cost %s at epoch %d, minibatch '
-                    '%d; try a smaller learning rate'
-                    % (context, c[-1], epoch, batch_index))
-            if progress.first is None:
-                progress.begin(epoch * n_batches + batch_index + 1)
-            if progress.bar is not None and batch_index % chunk == 0:
-                progress.show(epoch * n_batches + batch_index,
-                              epochs * n_batches)
-            if run is not None and run.signal is not None:
-                save(epoch, batch_index + 1, c)
-                progress.close()
-                raise stage.interrupted('epoch %d of %d (minibatch %d of %d '
-                                        'done)' % (epoch + 1, epochs,
-                                                   batch_index + 1,
-                                                   n_batches))
-        epoch_costs.append(numpy.mean(c))
-        epoch_seconds.append(timeit.default_timer() - start)
-        report(epoch, epoch_costs[-1])
-        if stage is not None:
-            save(epoch + 1, 0, [])
-        progress.show((epoch + 1) * n_batches, epochs * n_batches,
-                      ', epoch %d/%d' % (epoch + 1, epochs))
-    progress.close()
-    return epoch_costs, epoch_seconds
+    @property
+    def remaining(self):
+        """The number of epochs still to train."""
+        return self.n_epochs - self.state['epoch']
+
+    def __iter__(self):
+        """The epochs still to train; after each, its mean cost is kept
+        and the checkpoint written."""
+        first, total = self.state['epoch'], self.n_epochs * self.n_batches
+        try:
+            for epoch in range(first, self.n_epochs):
+                resumed = epoch == first
+                self.epoch = epoch
+                self.costs = list(self.state['batch_costs']) if resumed \
+                    else []
+                self.first_batch = self.state['batch'] if resumed else 0
+                start = timeit.default_timer()
+                yield epoch
+                self.epoch_costs.append(numpy.mean(self.costs))
+                self.epoch_seconds.append(timeit.default_timer() - start)
+                self.save(epoch + 1, 0)
+                self.progress.show((epoch + 1) * self.n_batches, total,
+                                   ', epoch %d/%d' % (epoch + 1,
+                                                      self.n_epochs))
+        finally:
+            self.progress.close()
+
+    def minibatches(self):
+        """This epoch's minibatch indices; after each step, the checks."""
+        for batch_index in range(self.first_batch, self.n_batches):
+            yield self.indices[batch_index]
+            self.after_step(batch_index)
+
+    def after_step(self, batch_index):
+        """The cost checked, the progress shown; on a signal the state
+        saved and ``Interrupted`` raised."""
+        step = self.epoch * self.n_batches + batch_index
+        if self.costs and not numpy.isfinite(self.costs[-1]):
+            raise Diverged(
+                'training diverged (%s): cost %s at epoch %d, minibatch %d; '
+                'try a smaller learning rate'
+                % (self.context, self.costs[-1], self.epoch, batch_index))
+        if self.progress.first is None:
+            self.progress.begin(step + 1)
+        if self.progress.bar is not None and batch_index % self.chunk == 0:
+            self.progress.show(step, self.n_epochs * self.n_batches)
+        if self.stage is not None and self.stage.step_done():
+            self.save(self.epoch, batch_index + 1)
+            raise self.stage.interrupted(
+                'epoch %d of %d (minibatch %d of %d done)'
+                % (self.epoch + 1, self.n_epochs, batch_index + 1,
+                   self.n_batches))
+
+    def save(self, epoch, batch):
+        """Write the checkpoint: the next ``epoch`` and ``batch`` to
+        train, and the costs so far."""
+        if self.stage is not None:
+            self.stage.save({
+                'epoch': epoch, 'batch': batch,
+                'batch_costs': self.costs if batch else [],
+                'epoch_costs': self.epoch_costs,
+                'epoch_seconds': self.epoch_seconds})
 
 
 def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
@@ -227,7 +250,7 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
                   current patience)
 
     :type stage: da_tutorial.runs.Stage or None
-    :param stage: the run's stage, as for ``train_epochs``: the loop
+    :param stage: the run's stage, as for ``Epochs``: the loop
                   resumes where the checkpoint stopped (its patience, best
                   score and records included), saves after every epoch and
                   after the current minibatch on Ctrl-C or SIGTERM
@@ -251,16 +274,13 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
     records[:] = s['history']
     # seconds of training in the processes before this one (a resume)
     before = s.get('seconds', 0.)
-    run = stage.run if stage is not None else None
-    if stage is not None:
-        train_model = stage.steps(train_model)
 
     def save():
         s['history'] = records
         s['seconds'] = before + timeit.default_timer() - progress.start
         stage.save(s)
 
-    # ready 0-d int64 indices: the engines' fast path (see train_epochs)
+    # ready 0-d int64 indices: the engines' fast path (see Epochs)
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_train_batches)]
     chunk = max(1, n_train_batches // 50)
 
@@ -326,7 +346,7 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
             if s['patience'] <= iter:
                 s['done_looping'] = True
                 break
-            if run is not None and run.signal is not None:
+            if stage is not None and stage.step_done():
                 save()
                 progress.close()
                 raise stage.interrupted('epoch %d (minibatch %d of %d done)'
@@ -337,3 +357,20 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
     progress.close()
     return (s['best_validation_loss'], s['best_iter'], s['test_score'],
             s['epoch'])
+
+
+def even_batch_size(sizes, largest=500):
+    """The largest minibatch size up to ``largest`` that divides every one
+    of ``sizes``: evaluated in such minibatches, a set's mean error is its
+    error over all examples."""
+    return max(b for b in range(1, largest + 1)
+               if all(n % b == 0 for n in sizes))
+
+
+def error_rate(batch_errors, batch_size):
+    """The error over a set from its minibatches' errors, each a fraction
+    k / ``batch_size`` in floatX: the errors are counted (times
+    ``batch_size``, rounded: exact), then divided in float64."""
+    counts = numpy.rint(numpy.asarray(batch_errors, dtype='float64')
+                        * batch_size)
+    return counts.sum() / (len(counts) * batch_size)

@@ -276,7 +276,8 @@ def test_evaluation_batch_size_keeps_the_error(data):
     ([10000, 10000], 500, 500), ([50, 50], 500, 50), ([10000, 9999], 500, 1),
     ([30, 45], 500, 15), ([1000], 7, 5)])
 def test_even_batch_size(sizes, largest, expected):
-    assert SdA_module.even_batch_size(sizes, largest) == expected
+    from da_tutorial.training import even_batch_size
+    assert even_batch_size(sizes, largest) == expected
 
 
 def test_the_run_is_recorded(small_dataset, tmp_path, capsys):

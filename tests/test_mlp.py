@@ -58,5 +58,5 @@ def test_test_mlp_learns_the_small_set(small_dataset, tmp_path, capsys):
 def test_bad_settings_fail_before_loading(capsys):
     with pytest.raises(SystemExit):
         mlp.main(['--n-hidden', '0'])
-    assert 'n_hidden must be an integer >= 1, got 0' in \
+    assert '--n-hidden must be an integer >= 1, got 0' in \
         capsys.readouterr().err

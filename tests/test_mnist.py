@@ -29,16 +29,17 @@ def test_mnist_file_is_the_tutorials(mnist):
     numpy.testing.assert_array_equal(scaled, numpy.round(scaled))
 
 
-def test_training_on_real_digits_matches_numpy(mnist):
+def test_training_on_real_digits_matches_numpy(mnist, tmp_path):
+    from conftest import write_dataset
     from da_tutorial.engine import theano
     import dA as dA_module
     x = mnist[0][0][:1000]
-    shared = theano.shared(numpy.asarray(x, dtype=theano.config.floatX))
-    da, costs, seconds = dA_module.train_dA(shared, corruption_level=0.,
-                                   learning_rate=0.1, training_epochs=1,
-                                   batch_size=20, n_hidden=50, seed=123)
+    path = write_dataset(tmp_path / 'mnist1000.pkl.gz', (
+        (x, mnist[0][1][:1000]), mnist[1], mnist[2]))
+    costs = dA_module.test_dA(training_epochs=1, dataset=path, n_hidden=50,
+                              corruption_levels=(0.,),
+                              output_folder=str(tmp_path / 'run'))[0.]
     expected = npda.train(x.astype('float64'), seed=123, n_hidden=50,
                           learning_rate=0.1, epochs=1, batch_size=20)
     rtol = 1e-3 if theano.config.floatX == 'float32' else 1e-7
     numpy.testing.assert_allclose(costs, expected, rtol=rtol)
-    assert len(seconds) == 1 and seconds[0] > 0

@@ -180,8 +180,15 @@ def test_truncated_or_hostile_npz_gets_a_one_line_error(trained, tmp_path):
 
 def test_probe_beats_chance(trained, capsys):
     path, out, _ = trained
-    table = dA_module.probe_dA(str(out), path, learning_rate=0.5,
-                               n_epochs=30, batch_size=25)
+    from da_tutorial.report import probe, saved_encoders
+    from logistic_sgd import load_data, train_logistic_regression
+
+    def fit(data, n_in):
+        return train_logistic_regression(data, n_in, learning_rate=0.5,
+                                         n_epochs=30, batch_size=25,
+                                         model_path=None)
+    table = probe(saved_encoders(str(out), dA.load), load_data(path), fit,
+                  str(out))
     assert [r['features'] for r in table] == ['raw pixels', '0 % dA code',
                                               '30 % dA code']
     for row in table:
@@ -192,19 +199,24 @@ def test_probe_beats_chance(trained, capsys):
     assert metrics['probe'] == table
 
 
-def test_probe_without_a_run_says_what_to_do(tmp_path):
-    with pytest.raises(ValueError, match='run python dA.py'):
-        dA_module.probe_dA(str(tmp_path), 'unused.pkl.gz')
+def test_probe_without_a_run_says_what_to_do(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        dA_module.main(['--probe', '--output-folder', str(tmp_path),
+                        '--dataset', 'unused.pkl.gz'])
+    assert e.value.code == 2
+    assert 'run python dA.py' in capsys.readouterr().err
 
 
 def test_progress_bar_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys.stderr, 'isatty', lambda: True)
-    costs, seconds = training.train_epochs(
-        lambda i: 1.0, n_batches=50, epochs=2,
-        report=lambda e, c: print('Training epoch %d, cost ' % e, c),
-        batch_size=20)
+    loop = training.Epochs(2, 50, batch_size=20)
+    for epoch in loop:
+        c = loop.costs
+        for batch_index in loop.minibatches():
+            c.append(1.0)
+        print('Training epoch %d, cost ' % epoch, numpy.mean(c))
     captured = capsys.readouterr()
-    assert costs == [1.0, 1.0] and len(seconds) == 2
+    assert loop.epoch_costs == [1.0, 1.0] and len(loop.epoch_seconds) == 2
     assert captured.out.splitlines() == ['Training epoch 0, cost  1.0',
                                          'Training epoch 1, cost  1.0']
     assert 'ex/s' in captured.err or 'ex]' in captured.err

@@ -354,7 +354,7 @@ def test_a_bug_keeps_its_traceback(small_dataset, tmp_path, monkeypatch,
 
     def broken(*args, **kwargs):
         raise error
-    monkeypatch.setattr(dA_module, 'train_epochs', broken)
+    monkeypatch.setattr(dA_module, 'Epochs', broken)
     argv = ['--epochs', '1', '--n-hidden', '5', '--dataset',
             small_dataset[0], '--output-folder', str(tmp_path / 'out')]
     with pytest.raises(type(error), match='bug'):

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 
-from da_tutorial import engine
+from da_tutorial import cli, engine
 from da_tutorial import theano_setup
 from conftest import REPO
 
@@ -246,11 +246,11 @@ def test_script_floatx_default_and_restore(monkeypatch):
     config = engine.theano.config
     before = config.floatX
     monkeypatch.setenv(FLAGS, 'floatX=float64')       # the user's wins
-    with engine.script_floatx():
+    with cli.script_floatx():
         assert config.floatX == before
     monkeypatch.setenv(FLAGS, '')
     monkeypatch.setenv(RC, os.devnull)
-    with engine.script_floatx():
+    with cli.script_floatx():
         assert config.floatX == 'float32'
     assert config.floatX == before
 

@@ -238,15 +238,18 @@ def test_float64_keeps_the_exact_step():
     assert abs(step(data) - 784 * numpy.log(2)) < 1e-9
 
 
-@pytest.mark.parametrize('argv, exact', [([], True), (['--no-exact'], False),
-                                         (['--no-exact', '--exact'], True)])
-def test_command_lines_take_no_exact(monkeypatch, argv, exact):
-    """``python dA.py --no-exact`` and ``SdA.py --no-exact`` ask for the
-    fast step; the default is the tutorial's (no training run here)."""
+@pytest.mark.parametrize('argv, step', [
+    ([], 'tutorial'), (['--step', 'fast'], 'fast'), (['--no-exact'], 'fast'),
+    (['--no-exact', '--exact'], 'tutorial')])
+def test_command_lines_choose_the_step(monkeypatch, argv, step):
+    """``python dA.py --step fast`` and ``SdA.py --step fast`` ask for the
+    fast step, as the old spelling ``--no-exact`` does; the default is the
+    tutorial's (no training run here)."""
     import SdA as SdA_module
+    from da_tutorial import cli
     for module in (dA_module, SdA_module):
         seen = []
-        monkeypatch.setattr(module, 'run_script', lambda parser, work:
-                            seen.append(parser.parse_args(argv).exact))
+        monkeypatch.setattr(cli, 'run_script', lambda parser, work:
+                            seen.append(parser.parse_args(argv).step))
         module.main(argv)
-        assert seen == [exact]
+        assert seen == [step]

@@ -82,16 +82,21 @@ def test_each_validation_is_recorded(capsys):
     assert all(line.endswith(' left]') for line in err)
 
 
-def test_train_epochs_costs_progress_and_indices(capsys):
+def test_epochs_costs_progress_and_indices(capsys):
     import numpy
-    from da_tutorial.training import train_epochs
+    from da_tutorial.training import Epochs
     seen, reports = [], []
 
     def step(i):
         seen.append(i)
         return numpy.float32(i + 1)
-    costs, seconds = train_epochs(step, 4, 3, lambda e, c: reports.append(
-        (e, c)), label='layer 7')
+    loop = Epochs(3, 4, label='layer 7')
+    for epoch in loop:
+        c = loop.costs
+        for batch_index in loop.minibatches():
+            c.append(step(batch_index))
+        reports.append((epoch, numpy.mean(c)))
+    costs, seconds = loop.epoch_costs, loop.epoch_seconds
     # every minibatch index of every epoch, as ready int64 arrays
     assert [int(i) for i in seen] == [0, 1, 2, 3] * 3
     assert all(getattr(i, 'dtype', None) == numpy.int64 for i in seen)
