@@ -511,13 +511,9 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15,
             n_outs=10,
             corruption_levels=list(corruption_levels)
         )
-        # what a checkpoint keeps, and gives back: the weights, the dAs'
-        # visible biases, the noise streams' states, the best model
+        # the best model, which a checkpoint keeps too
         best = [theano.shared(p.get_value(), name='best ' + p.name)
                 for p in sda.params]
-        folder.track('SdA', sda.params + [
-            d.b_prime for d in sda.dA_layers] + [
-            update[0] for update in sda.dA_layers[0].theano_rng.state_updates])
         folder.track('best', best)
 
         pretrain(sda, datasets[0][0], folder, record, pretraining_epochs,
@@ -551,6 +547,10 @@ def pretrain(sda, train_set_x, folder, record, pretraining_epochs,
     pretraining_fns = sda.pretraining_functions(train_set_x=train_set_x,
                                                 batch_size=batch_size,
                                                 cache_inputs=True, step=step)
+    # what a checkpoint keeps, and gives back: the weights, the dAs'
+    # visible biases, the noise streams' states (drawn by the functions)
+    folder.track('SdA', sda.params + [d.b_prime for d in sda.dA_layers] + [
+        update[0] for update in sda.dA_layers[0].theano_rng.state_updates])
 
     print('... pre-training the model')
     start_time = timeit.default_timer()

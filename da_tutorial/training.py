@@ -260,103 +260,144 @@ def early_stopping(train_model, validate, test, n_train_batches, n_epochs,
     :raises Diverged: (a FloatingPointError) when a minibatch cost is not
                      finite
     """
-    # go through this many minibatches before checking the network on the
-    # validation set; in these tutorials we check every epoch
-    validation_frequency = min(n_train_batches, patience // 2)
+    loop = Patience(n_train_batches, n_epochs, patience, patience_increase,
+                    improvement_threshold, history, label, stage)
+    return loop.run(train_model, validate, test, on_best)
 
-    # the loop's whole state, as a checkpoint keeps it: the epoch running
-    # (from 1) and its next minibatch (n_train_batches: the epoch is done)
-    s = (stage and stage.state) or {
-        'epoch': 0, 'minibatch': n_train_batches, 'patience': patience,
-        'best_validation_loss': numpy.inf, 'best_iter': 0, 'test_score': 0.,
-        'done_looping': False, 'history': []}
-    records = history if history is not None else []
-    records[:] = s['history']
-    # seconds of training in the processes before this one (a resume)
-    before = s.get('seconds', 0.)
 
-    def save():
-        s['history'] = records
-        s['seconds'] = before + timeit.default_timer() - progress.start
-        stage.save(s)
+class Patience(object):
+    """The state and steps of ``early_stopping``'s loop (its parameters),
+    as a checkpoint keeps them: ``s``, the epoch running (from 1) and its
+    next minibatch (``n_train_batches``: the epoch is done), the patience,
+    the best score and the records."""
 
-    # ready 0-d int64 indices: the engines' fast path (see Epochs)
-    indices = [numpy.asarray(i, dtype='int64') for i in range(n_train_batches)]
-    chunk = max(1, n_train_batches // 50)
+    def __init__(self, n_train_batches, n_epochs, patience, patience_increase,
+                 improvement_threshold, history, label, stage):
+        self.n_train_batches, self.n_epochs = n_train_batches, n_epochs
+        self.patience_increase = patience_increase
+        self.improvement_threshold = improvement_threshold
+        self.stage = stage
+        # go through this many minibatches before checking the network on
+        # the validation set; in these tutorials we check every epoch
+        self.validation_frequency = min(n_train_batches, patience // 2)
+        self.s = (stage and stage.state) or {
+            'epoch': 0, 'minibatch': n_train_batches, 'patience': patience,
+            'best_validation_loss': numpy.inf, 'best_iter': 0,
+            'test_score': 0., 'done_looping': False, 'history': []}
+        self.records = history if history is not None else []
+        self.records[:] = self.s['history']
+        # seconds of training in the processes before this one (a resume)
+        self.before = self.s.get('seconds', 0.)
+        # ready 0-d int64 indices: the engines' fast path (see Epochs)
+        self.indices = [numpy.asarray(i, dtype='int64')
+                        for i in range(n_train_batches)]
+        self.chunk = max(1, n_train_batches // 50)
+        self.progress = Progress(
+            self.planned(), label, done=max(self.s['epoch'] - 1, 0) *
+            n_train_batches + self.s['minibatch'])
 
-    def planned():   # minibatches to the end of patience, or of n_epochs
-        return min(n_epochs * n_train_batches, int(s['patience']) + 1)
-    progress = Progress(planned(), label, done=max(s['epoch'] - 1, 0) *
-                        n_train_batches + s['minibatch'])
-    while not s['done_looping']:
-        if s['minibatch'] == n_train_batches:   # on to the next epoch
-            if s['epoch'] >= n_epochs:
-                break
-            s['epoch'], s['minibatch'] = s['epoch'] + 1, 0
-        epoch = s['epoch']
-        for minibatch_index in range(s['minibatch'], n_train_batches):
+    def planned(self):
+        """Minibatches to the end of patience, or of n_epochs."""
+        return min(self.n_epochs * self.n_train_batches,
+                   int(self.s['patience']) + 1)
 
-            cost = train_model(indices[minibatch_index])
-            if not numpy.isfinite(cost):
-                progress.close()
-                raise Diverged(
-                    'training diverged: cost %s at epoch %d, minibatch %d; '
-                    'try a smaller learning rate'
-                    % (cost, epoch, minibatch_index))
-            # iteration number
-            iter = (epoch - 1) * n_train_batches + minibatch_index
-            if progress.first is None:
-                progress.begin(iter + 1)
-            if progress.bar is not None and iter % chunk == 0:
-                progress.show(iter, planned())
+    def seconds(self):
+        """Seconds of training, over the processes of a resumed run."""
+        return self.before + timeit.default_timer() - self.progress.start
 
-            if (iter + 1) % validation_frequency == 0:
-                this_validation_loss = validate()
-                print('epoch %i, minibatch %i/%i, validation error %f %%' % (
-                    epoch, minibatch_index + 1, n_train_batches,
-                    this_validation_loss * 100.))
-                record = {'epoch': epoch, 'iteration': iter + 1,
-                          'validation_error': float(this_validation_loss),
-                          'test_error': None}
+    def save(self):
+        """Write the checkpoint (with a stage)."""
+        if self.stage is not None:
+            self.s['history'] = self.records
+            self.s['seconds'] = self.seconds()
+            self.stage.save(self.s)
 
-                # if we got the best validation score until now
-                if this_validation_loss < s['best_validation_loss']:
-                    # improve patience if loss improvement is good enough
-                    if this_validation_loss < s['best_validation_loss'] * \
-                            improvement_threshold:
-                        s['patience'] = max(s['patience'],
-                                            iter * patience_increase)
+    def run(self, train_model, validate, test, on_best):
+        """The tutorials' loop; returns ``early_stopping``'s results."""
+        s, n_train_batches = self.s, self.n_train_batches
+        try:
+            while not s['done_looping']:
+                if s['minibatch'] == n_train_batches:   # the next epoch
+                    if s['epoch'] >= self.n_epochs:
+                        break
+                    s['epoch'], s['minibatch'] = s['epoch'] + 1, 0
+                for minibatch_index in range(s['minibatch'],
+                                             n_train_batches):
+                    self.step(train_model, minibatch_index)
+                    # iteration number
+                    iter = (s['epoch'] - 1) * n_train_batches + \
+                        minibatch_index
+                    if (iter + 1) % self.validation_frequency == 0:
+                        self.validation(validate, test, on_best,
+                                        minibatch_index, iter)
+                    s['minibatch'] = minibatch_index + 1
+                    if s['patience'] <= iter:
+                        s['done_looping'] = True
+                        break
+                    self.check_signal(minibatch_index)
+                self.save()
+        finally:
+            self.progress.close()
+        return (s['best_validation_loss'], s['best_iter'], s['test_score'],
+                s['epoch'])
 
-                    s['best_validation_loss'] = this_validation_loss
-                    s['best_iter'] = iter
-                    s['test_score'] = test()
-                    record['test_error'] = float(s['test_score'])
-                    print(('     epoch %i, minibatch %i/%i, test error of'
-                           ' best model %f %%') % (
-                        epoch, minibatch_index + 1, n_train_batches,
-                        s['test_score'] * 100.))
-                record['seconds'] = before + timeit.default_timer() - \
-                    progress.start
-                records.append(record)
-                if record['test_error'] is not None and on_best is not None:
-                    on_best()   # after the record: it may be saved with it
-                progress.show(iter + 1, planned(), ', epoch %d' % epoch)
+    def step(self, train_model, minibatch_index):
+        """One SGD step, its cost checked and the progress shown."""
+        epoch = self.s['epoch']
+        cost = train_model(self.indices[minibatch_index])
+        if not numpy.isfinite(cost):
+            raise Diverged(
+                'training diverged: cost %s at epoch %d, minibatch %d; '
+                'try a smaller learning rate'
+                % (cost, epoch, minibatch_index))
+        iter = (epoch - 1) * self.n_train_batches + minibatch_index
+        if self.progress.first is None:
+            self.progress.begin(iter + 1)
+        if self.progress.bar is not None and iter % self.chunk == 0:
+            self.progress.show(iter, self.planned())
 
-            s['minibatch'] = minibatch_index + 1
-            if s['patience'] <= iter:
-                s['done_looping'] = True
-                break
-            if stage is not None and stage.step_done():
-                save()
-                progress.close()
-                raise stage.interrupted('epoch %d (minibatch %d of %d done)'
-                                        % (epoch, minibatch_index + 1,
-                                           n_train_batches))
-        if stage is not None:
-            save()
-    progress.close()
-    return (s['best_validation_loss'], s['best_iter'], s['test_score'],
-            s['epoch'])
+    def validation(self, validate, test, on_best, minibatch_index, iter):
+        """Check the validation error, test each new best, extend the
+        patience on a clear improvement, and record it."""
+        s, epoch = self.s, self.s['epoch']
+        this_validation_loss = validate()
+        print('epoch %i, minibatch %i/%i, validation error %f %%' % (
+            epoch, minibatch_index + 1, self.n_train_batches,
+            this_validation_loss * 100.))
+        record = {'epoch': epoch, 'iteration': iter + 1,
+                  'validation_error': float(this_validation_loss),
+                  'test_error': None}
+
+        # if we got the best validation score until now
+        if this_validation_loss < s['best_validation_loss']:
+            # improve patience if loss improvement is good enough
+            if this_validation_loss < s['best_validation_loss'] * \
+                    self.improvement_threshold:
+                s['patience'] = max(s['patience'],
+                                    iter * self.patience_increase)
+
+            s['best_validation_loss'] = this_validation_loss
+            s['best_iter'] = iter
+            s['test_score'] = test()
+            record['test_error'] = float(s['test_score'])
+            print(('     epoch %i, minibatch %i/%i, test error of'
+                   ' best model %f %%') % (
+                epoch, minibatch_index + 1, self.n_train_batches,
+                s['test_score'] * 100.))
+        record['seconds'] = self.seconds()
+        self.records.append(record)
+        if record['test_error'] is not None and on_best is not None:
+            on_best()   # after the record: it may be saved with it
+        self.progress.show(iter + 1, self.planned(), ', epoch %d' % epoch)
+
+    def check_signal(self, minibatch_index):
+        """On Ctrl-C or SIGTERM, save and raise ``Interrupted``."""
+        if self.stage is not None and self.stage.step_done():
+            self.save()
+            raise self.stage.interrupted(
+                'epoch %d (minibatch %d of %d done)'
+                % (self.s['epoch'], minibatch_index + 1,
+                   self.n_train_batches))
 
 
 def even_batch_size(sizes, largest=500):
