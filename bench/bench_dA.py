@@ -6,6 +6,8 @@ PyTorch versions of the same math; on a GPU, the same on CUDA.
     python bench/bench_dA.py                      # 0 % and 30 %, float32
     python bench/bench_dA.py --corruption 0.3 --threads 1 --rounds 15
     python bench/bench_dA.py --cold-cache         # compile from scratch
+    python bench/bench_dA.py --impls theano pytensor --before ../old
+                                                  # and an older checkout's
 
 Each implementation runs in its own process, with the Python of its
 engine's environment: Theano's (Python <= 3.11) for the Theano, NumPy and
@@ -26,7 +28,13 @@ one epoch; the ratio column compares each block with the ``theano`` block
 of the same round (median, and the middle half of the rounds).  The
 ``theano`` and ``pytensor`` rows are the very function ``test_dA`` trains
 with (``dA.build_train_function``); ``tutorial`` compiles the same graph
-without ``fast_ops`` (``fast=False``), i.e. the tutorial's own code.
+without ``fast_ops`` (the engine's default mode), i.e. the tutorial's
+own code.
+
+With ``--before DIR`` (a checkout of an earlier commit, with its own
+``.venv-theano`` and ``.venv-pytensor``), each of the project's rows is
+also timed as that checkout runs it, as a ``before:`` row in the same
+rounds: a change's effect on speed, measured within noise.
 
 The hand-written versions are here for comparison only; they are not part of
 the library.  PyTorch is used where it is installed (``pip install torch``).
@@ -51,7 +59,7 @@ IMPLS = {
     'theano': ('theano', '', "this project's step on Theano 1.0.5 "
                '(fast_ops, the BLAS it links)'),
     'theano-inexact': ('theano', '', "the opt-in fast step on Theano "
-                       '(build_train_function(..., exact=False))'),
+                       "(build_train_function(..., step='fast'))"),
     'tutorial': ('theano', '', "the tutorial's graph as Theano compiles it "
                  'by default, same BLAS'),
     'pytensor': ('pytensor', '', "this project's step on PyTensor (its C "
@@ -101,9 +109,10 @@ def engine_step(args, x):
     _, train_da, n_batches = dA.build_train_function(
         shared, corruption_level=args.corruption, learning_rate=0.1,
         batch_size=args.batch_size, n_hidden=args.n_hidden,
-        fast=not args.impl.startswith('tutorial'),
-        exact=not args.impl.endswith('-inexact'))
-    # called as train_epochs calls it: with 0-d int64 arrays
+        step='fast' if args.impl.endswith('-inexact') else 'tutorial',
+        mode=engine.theano.compile.mode.get_default_mode()
+        if args.impl.startswith('tutorial') else None)
+    # called as training.Epochs calls it: with 0-d int64 arrays
     indices = [numpy.asarray(i, dtype='int64') for i in range(n_batches)]
     return lambda i: train_da(indices[i])
 
@@ -281,9 +290,27 @@ def has_module(python, name):
                           capture_output=True).returncode == 0
 
 
-def child_process(args, impl, corruption, python, cache):
+BEFORE = 'before:'
+PROJECT_ROWS = ('theano', 'theano-inexact', 'pytensor', 'pytensor-inexact')
+
+
+def row(args, impl):
+    """(the IMPLS row, the Python, the bench script) of ``impl``: a
+    ``before:`` row runs in the ``--before`` checkout, with its own
+    environment and its own copy of this script."""
+    if not impl.startswith(BEFORE):
+        return impl, args.pythons[IMPLS[impl][0]], os.path.abspath(__file__)
+    base = impl[len(BEFORE):]
+    python = os.path.join(args.before, '.venv-%s' % IMPLS[base][0], 'bin',
+                          'python')
+    return base, python if os.path.exists(python) else None, os.path.join(
+        args.before, 'bench', 'bench_dA.py')
+
+
+def child_process(args, impl, corruption, cache):
     """Start ``impl``'s process (stdin and stdout are pipes)."""
     from da_tutorial import theano_setup
+    impl, python, script = row(args, impl)
     engine, extra, _ = IMPLS[impl]
     env = dict(os.environ, DA_BACKEND=engine)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
@@ -294,7 +321,7 @@ def child_process(args, impl, corruption, python, cache):
         flags.append('base_compiledir=%s' % cache[engine])
     env[flags_var] = ','.join(flags + ([env[flags_var]] if env.get(flags_var)
                                        else []))
-    cmd = [python, os.path.abspath(__file__), '--child', impl,
+    cmd = [python, script, '--child', impl,
            '--corruption', str(corruption), '--batch-size',
            str(args.batch_size), '--n-hidden', str(args.n_hidden),
            '--floatX', args.floatX, '--threads', str(args.threads),
@@ -336,11 +363,10 @@ def time_level(args, level, impls, cache):
     """
     procs, first_epochs = {}, {}
     for impl in impls:   # one at a time: compiling is CPU-bound too
-        python = args.pythons[IMPLS[impl][0]]
-        if python is None:
+        if row(args, impl)[1] is None:
             procs[impl] = None
             continue
-        proc = child_process(args, impl, level, python, cache)
+        proc = child_process(args, impl, level, cache)
         ready = first_line(proc, impl)
         procs[impl] = proc if ready else None
         if ready:
@@ -396,7 +422,8 @@ def versions(python):
     return out.stdout.strip() or '?'
 
 
-def main(argv=None):
+def parse_args(argv):
+    """The command line, checked."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corruption', type=float, nargs='+',
                         default=[0., 0.3], help='levels (default 0 0.3)')
@@ -427,20 +454,19 @@ def main(argv=None):
     parser.add_argument('--child', choices=sorted(IMPLS) + ['gemm'],
                         help=argparse.SUPPRESS)
     parser.add_argument('--started', type=float, help=argparse.SUPPRESS)
+    parser.add_argument('--before', metavar='DIR',
+                        help="also time the project's rows of the checkout "
+                             'in DIR, with its own environments')
     args = parser.parse_args(argv)
     for name in ('batch_size', 'n_hidden', 'threads', 'batches', 'rounds'):
         if getattr(args, name) < 1:
             parser.error('--%s must be at least 1, got %d'
                          % (name.replace('_', '-'), getattr(args, name)))
-    if args.child:
-        args.impl = args.child
-        args.corruption = args.corruption[0]
-        args.started = args.started or START
-        return child(args)
+    return args
 
-    args.pythons = engine_pythons(args)
-    impls = list(args.impls or DEFAULT_IMPLS +
-                 (GPU_IMPLS if gpu_present() else ()))
+
+def print_setting(args, impls):
+    """What is timed, where, and the BLAS's own rate."""
     print('dA training step: batch %d, 784-%d, %s, %d thread(s); median of '
           '%d interleaved blocks of %d minibatches, scaled to one epoch of '
           '50,000 examples; first epoch: from the process\'s start, %s '
@@ -451,8 +477,10 @@ def main(argv=None):
     for engine, python in args.pythons.items():
         print('  %-8s %s' % (engine, '%s (%s)' % (python, versions(python))
                              if python else 'not found'))
+    if args.before:
+        print('  before   %s' % os.path.abspath(args.before))
     for impl in impls:
-        print('  %-17s %s' % (impl, IMPLS[impl][2]))
+        print('  %-24s %s' % (impl, IMPLS[row(args, impl)[0]][2]))
     if args.pythons['theano'] or args.pythons['pytensor']:
         python = args.pythons['theano'] or args.pythons['pytensor']
         gemm = subprocess.run(
@@ -464,8 +492,42 @@ def main(argv=None):
         print("BLAS (NumPy's, %s) on the step's matrix shapes: %.1f GFLOP/s"
               % (os.path.basename(os.path.dirname(os.path.dirname(python))),
                  float(gemm.stdout.split()[-1])))
+
+
+def print_level(args, level, impls, results):
+    """One corruption level's table."""
     flop = flops_per_batch(args.batch_size, 784, args.n_hidden) \
         * 50000 / args.batch_size
+    print()
+    print('%-10s %-24s %8s %11s %8s %8s  %-32s %s' % (
+        'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s',
+        'peak MB', "its time / theano's (mid half)", 'first epoch s'))
+    for impl in impls:
+        name = '%g %%' % (100 * level)
+        if results[impl] is None:
+            print('%-10s %-24s (not available here)' % (name, impl))
+            continue
+        secs, first, peak, (low, mid, high) = results[impl]
+        ratio = '%5.2fx (%.2f-%.2f)' % (mid, low, high)
+        print('%-10s %-24s %8.2f %11.0f %8.1f %8.0f  %-32s %13.1f' % (
+            name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
+            ratio, first))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child:
+        args.impl = args.child
+        args.corruption = args.corruption[0]
+        args.started = args.started or START
+        return child(args)
+
+    args.pythons = engine_pythons(args)
+    impls = list(args.impls or DEFAULT_IMPLS +
+                 (GPU_IMPLS if gpu_present() else ()))
+    if args.before:
+        impls += [BEFORE + impl for impl in impls if impl in PROJECT_ROWS]
+    print_setting(args, impls)
     for level in args.corruption:
         cache = None
         if args.cold_cache:
@@ -476,20 +538,7 @@ def main(argv=None):
         finally:
             for folder in (cache or {}).values():
                 shutil.rmtree(folder, ignore_errors=True)
-        print()
-        print('%-10s %-17s %8s %11s %8s %8s  %-32s %s' % (
-            'corruption', 'impl', 's/epoch', 'examples/s', 'GFLOP/s',
-            'peak MB', "its time / theano's (mid half)", 'first epoch s'))
-        for impl in impls:
-            name = '%g %%' % (100 * level)
-            if results[impl] is None:
-                print('%-10s %-17s (not available here)' % (name, impl))
-                continue
-            secs, first, peak, (low, mid, high) = results[impl]
-            ratio = '%5.2fx (%.2f-%.2f)' % (mid, low, high)
-            print('%-10s %-17s %8.2f %11.0f %8.1f %8.0f  %-32s %13.1f' % (
-                name, impl, secs, 50000 / secs, flop / secs / 1e9, peak,
-                ratio, first))
+        print_level(args, level, impls, results)
 
 
 if __name__ == '__main__':

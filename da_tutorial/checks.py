@@ -6,7 +6,7 @@ import numpy
 class UserError(ValueError):
     """A user's mistake: a bad setting, file or folder, or what the machine
     lacks for the run asked for.  The scripts print it as one line
-    (``engine.run_script``); anything else keeps its traceback."""
+    (``cli.run_script``); anything else keeps its traceback."""
 
 
 class Diverged(UserError, FloatingPointError):

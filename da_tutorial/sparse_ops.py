@@ -1,7 +1,7 @@
-"""The opt-in fast dA step (``exact=False``): the same model and the same
+"""The opt-in fast dA step (``step='fast'``): the same model and the same
 noise, its last bits summed another way.
 
-``dA.get_cost_updates(..., exact=False)`` builds its step from one Op,
+``dA.get_cost_updates(..., step='fast')`` builds its step from one Op,
 ``FastStep``, instead of ``T.grad`` of the tutorial's cost.  It computes
 the whole step in C:
 
