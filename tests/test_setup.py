@@ -7,6 +7,7 @@ They use the engine the suite runs on (``DA_BACKEND``).
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -349,3 +350,44 @@ def test_theano_gpu_flags_without_a_gpu_stop_before_any_output(
         'error: device=cuda: PyTensor runs on a GPU through JAX')
     assert 'pip install -U "jax[cuda12]"' in lines[0]
     assert r.stdout == '' and not out.exists()
+
+
+def test_one_rc_parser_reads_both_ways(tmp_path):
+    """``user_value`` (one setting) and ``theano_user_settings`` (all of
+    them) read the same flags and rc files alike, the flags winning."""
+    rc = tmp_path / 'rc'
+    rc.write_text('[global]\nfloatx = float64\n\n[blas]\nldflags = -lx\n\n'
+                  '[dnn.conv]\nalgo_fwd = none\n')
+    env = {'THEANORC': str(rc), 'THEANO_FLAGS': 'mode=FAST_RUN'}
+    assert flags.user_value('floatX', env) == 'float64'
+    assert flags.user_value('blas.ldflags', env) == '-lx'
+    assert flags.theano_user_settings(env) == {
+        'floatX': 'float64', 'blas.ldflags': '-lx',
+        'dnn.conv.algo_fwd': 'none', 'mode': 'FAST_RUN'}
+    env['THEANO_FLAGS'] = 'floatX=float32'
+    assert flags.user_value('floatX', env) == 'float32'
+    assert flags.theano_user_settings(env)['floatX'] == 'float32'
+    # on PyTensor, PyTensor's own flags over Theano's
+    env['PYTENSOR_FLAGS'] = 'floatX=float16'
+    env['PYTENSORRC'] = os.devnull
+    assert flags.user_value('floatX', env, 'pytensor') == 'float16'
+
+
+def test_theano_flags_for_pytensor_keeps_what_it_found(monkeypatch):
+    from da_tutorial import pytensor_flags
+    monkeypatch.setattr(pytensor_flags, 'jax_gpu_reason',
+                        lambda: 'JAX sees no GPU here')
+    translation = pytensor_flags.TheanoFlagsForPyTensor()
+    env = {'THEANO_FLAGS': 'floatX=float32,device=cuda,lib.cnmem=1',
+           'THEANORC': os.devnull, 'PYTENSORRC': os.devnull}
+    with pytest.warns(UserWarning, match='lib.cnmem'):
+        assert translation.pairs(env) == [('floatX', 'float32')]
+    assert translation.gpu_error.startswith(
+        'device=cuda: PyTensor runs on a GPU through JAX, and JAX sees no '
+        'GPU here.')
+    assert translation.warned == {'lib.cnmem'}
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')     # said once
+        translation.pairs(env)
+    # the process's own translation is another object
+    assert pytensor_flags.TRANSLATION is not translation
