@@ -381,7 +381,7 @@ def device():
     """Theano's ``config.device``: 'cpu', or 'cuda' where PyTensor runs on
     a GPU through JAX (``engine.device``, in Theano's words)."""
     from da_tutorial import engine
-    # (an engine of 'theano' here is this face: its device is the CPU)
+    # (where engine.ENGINE is 'theano', it is this face, on the CPU)
     return 'cuda' if engine.ENGINE == 'pytensor' and \
         engine.device() == 'jax-gpu' else 'cpu'
 
