@@ -309,13 +309,13 @@ def row(args, impl):
 
 def child_process(args, impl, corruption, cache):
     """Start ``impl``'s process (stdin and stdout are pipes)."""
-    from da_tutorial import theano_setup
+    from da_tutorial.flags import ENGINES
     impl, python, script = row(args, impl)
     engine, extra, _ = IMPLS[impl]
     env = dict(os.environ, DA_BACKEND=engine)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[var] = str(args.threads)
-    flags_var = theano_setup.ENGINES[engine][0]
+    flags_var = ENGINES[engine].flags_var
     flags = ['floatX=%s' % args.floatX] + ([extra] if extra else [])
     if cache:
         flags.append('base_compiledir=%s' % cache[engine])

@@ -5,8 +5,13 @@ One module a job:
 
 * ``engine``: Theano 1.0.5 or PyTensor under the same names, and how the
   command-line scripts run (GPU check, float32 default, clear errors);
-* ``theano_setup``: the engine's defaults (BLAS flags), only where the user
-  set nothing; ``import_hook``: applies them when a script imports Theano
+* the engine's set-up: ``flags`` reads what the user set (the flags
+  variable, the rc files); ``defaults`` adds the project's defaults only
+  where the user set nothing: the BLAS (``blas``), Theano's flags for
+  PyTensor (``pytensor_flags``), float32 in the scripts;
+  ``theano_fixes``: Theano 1.0.5's scan fallback and GPU start-up
+  errors; ``theano_settings``: the table of Theano's settings;
+  ``import_hook``: applies the defaults when a script imports Theano
   itself (run at start-up by ``dA-tutorial.pth``);
 * ``data``: finding, downloading and safely reading MNIST;
 * ``training``: the training loops (``Epochs``, ``early_stopping``);

@@ -18,7 +18,7 @@ from .checks import STEPS, UserError, check_int, check_number, check_seed
 from .engine import ENGINE, DeviceError, check_device, theano
 from .report import probe, saved_encoders
 from .runs import Interrupted
-from .theano_setup import floatx_default
+from .defaults import floatx_default
 
 FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'
                % (('THEANO_FLAGS', '.theanorc') if ENGINE == 'theano'
@@ -159,7 +159,7 @@ def add_resume_option(parser):
 def script_floatx():
     """``with script_floatx():`` runs a command-line script in float32,
     unless the user set floatX in the engine's flags or rc file (see
-    ``theano_setup.floatx_default``)."""
+    ``defaults.floatx_default``)."""
     return floatx_default(theano.config, ENGINE)
 
 

@@ -14,7 +14,7 @@ is the engine's top module (``pytensor`` under PyTensor), ``T`` its
 
 The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 ``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; the project's defaults
-(``theano_setup``; float32 in the scripts, ``run_script``) are only
+(``defaults``; float32 in the scripts, ``run_script``) are only
 defaults.  Where the user asked for a GPU that Theano could not start,
 ``check_device`` says so instead of training on the CPU.
 """
@@ -23,7 +23,7 @@ import importlib.util
 import os
 import sys
 
-from . import import_hook, theano_setup
+from . import defaults, flags, import_hook, pytensor_flags, theano_fixes
 
 ENGINES = ('theano', 'pytensor')
 # Theano 1.0.5 imports distutils, which Python 3.12 removed
@@ -74,7 +74,7 @@ def choose_engine(environ=None, version=None):
     if forced:
         raise ImportError('DA_BACKEND=%s, but %s is not installed: pip '
                           'install -e ".[%s]" (see README.md)'
-                          % (forced, theano_setup.ENGINE_NAMES[forced],
+                          % (forced, flags.ENGINE_NAMES[forced],
                              forced))
     raise ImportError(
         'no engine installed for this Python (%s): pip install -e . brings '
@@ -90,40 +90,30 @@ if ENGINE == 'theano':
     import_hook.install()
     import theano
     import theano.tensor as T
-    from theano import Variable  # noqa: F401
     # runs on CPU and GPU alike (the tutorial's shared_randomstreams is
     # CPU-only); any RandomStreams object works with dA
     from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
     sigmoid = T.nnet.sigmoid
-    softmax = T.nnet.softmax
-    FLAGS_VAR = 'THEANO_FLAGS'
-
-    def blas_ldflags():
-        """The BLAS link flags the engine uses."""
-        return theano.config.blas.ldflags
 else:
     # the project's defaults, only where the project imports PyTensor
-    theano = theano_setup.import_pytensor()
+    theano = defaults.import_pytensor()
     import pytensor.tensor as T
-    from pytensor.graph.basic import Variable  # noqa: F401
     # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
     from .rng_mrg import MRGRandomStreams as RandomStreams
-    from pytensor.tensor.special import softmax as _softmax
     # tutorial-style minibatches (givens at a symbolic index) in JAX mode
     from . import jax_slices  # noqa: F401
     # and `import theano` gives Theano's names over PyTensor (theano_face)
     import_hook.install()
     sigmoid = T.sigmoid
-    FLAGS_VAR = 'PYTENSOR_FLAGS'
 
-    def blas_ldflags():
-        """The BLAS link flags the engine uses."""
-        return theano.config.blas__ldflags
+FLAGS_VAR = flags.ENGINES[ENGINE].flags_var    # THEANO_FLAGS, PYTENSOR_FLAGS
 
-    def softmax(x):
-        """Row-wise softmax, as Theano's (PyTensor's default is over all
-        elements)."""
-        return _softmax(x, axis=-1)
+
+def blas_ldflags():
+    """Return the BLAS link flags the engine uses."""
+    if ENGINE == 'theano':
+        return theano.config.blas.ldflags
+    return theano.config.blas__ldflags
 
 
 def one_row(minibatch):
@@ -164,9 +154,10 @@ def jax_mode(mode=None):
     return type(get_mode(mode).linker).__name__ == 'JAXLinker'
 
 
-def _device():
-    """Where the engine computes: Theano's device; for PyTensor, 'cpu', or
-    JAX's back end in JAX mode ('jax-gpu' on a GPU)."""
+def device():
+    """Return where the engine computes now: Theano's device; for
+    PyTensor, 'cpu', or JAX's back end in JAX mode ('jax-gpu' on a GPU).
+    The Theano face's ``config.device`` reads it too."""
     if ENGINE == 'theano':
         return theano.config.device
     if jax_mode():
@@ -175,7 +166,7 @@ def _device():
     return 'cpu'    # PyTensor's C and Numba back ends run on the CPU
 
 
-DEVICE = _device()
+DEVICE = device()
 
 
 class DeviceError(RuntimeError):
@@ -191,9 +182,10 @@ def check_device():
     """
     if ENGINE != 'theano':
         # THEANO_FLAGS=device=cuda on PyTensor: a GPU through JAX, or this
-        if theano_setup.PYTENSOR_GPU_ERRORS:
-            raise DeviceError(theano_setup.PYTENSOR_GPU_ERRORS[0] + '; to '
-                              'train on the CPU, leave device out.')
+        gpu_error = pytensor_flags.TRANSLATION.gpu_error
+        if gpu_error is not None:
+            raise DeviceError(gpu_error + '; to train on the CPU, leave '
+                              'device out.')
         return
     asked = [name for name in ('device', 'init_gpu_device')
              if getattr(theano.config, name).startswith(('cuda', 'opencl'))]
@@ -201,7 +193,7 @@ def check_device():
         return
     if importlib.import_module('theano.gpuarray').pygpu_activated:
         return
-    reasons = list(theano_setup.GPU_START_ERRORS)
+    reasons = list(theano_fixes.GPU_START.errors)
     if importlib.util.find_spec('pygpu') is None:
         reasons.append('pygpu is not installed in this Python (%s)'
                        % sys.prefix)

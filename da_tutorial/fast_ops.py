@@ -816,7 +816,7 @@ def fast_mode():
     and a mode without graph rewriting (``optimizer=None``) stays without.
     Returns None where the default mode is used as it is.
     """
-    from . import theano_setup
+    from . import flags as theano_setup   # (its user_setting)
     if ENGINE == 'theano':
         if not theano.config.device.startswith('cpu'):
             return None

@@ -2,13 +2,13 @@
 
 The tutorials' scripts start with ``import theano``.  On Python 3.11 with
 NumPy 1.23, Theano 1.0.5 crashes at that import unless its BLAS flags are
-set (``theano_setup`` says why), so the project must act *at* Theano's
+set (``blas`` says why), so the project must act *at* Theano's
 import, before any of its own modules runs.  The install ships
 ``dA-tutorial.pth`` (``PTH_LINE``; setup.py writes it), which Python runs
 at start-up: it imports this module and calls ``install``, which puts
 ``TheanoImportHook`` on ``sys.meta_path``.  The finder compares one name
 per import; when ``theano`` itself is imported, it runs Theano's module
-inside ``theano_setup.engine_defaults('theano')``: defaults for what the
+inside ``defaults.engine_defaults('theano')``: defaults for what the
 user did not set, the environment restored afterwards.
 
 Where no real Theano is installed and PyTensor is (Python 3.12 and
@@ -50,14 +50,14 @@ PTH_LINE = 'import sys; exec(%r)\n' % _PTH_CODE
 
 # Theano's Cython scan, built on first use; where it cannot be built, the
 # hook turns the failure into the ImportError on which Theano falls back to
-# its Python scan (theano_setup.scan_fallback says why)
+# its Python scan (theano_fixes.ScanFallback says why)
 SCAN_EXT = 'theano.scan_module.scan_perform_ext'
 
 
 class TheanoImportHook(object):
     """A ``sys.meta_path`` finder: when ``theano`` itself is imported, its
-    module runs inside ``theano_setup.engine_defaults('theano')``; when
-    Theano's Cython scan is, inside ``theano_setup.scan_fallback``.  Any
+    module runs inside ``defaults.engine_defaults('theano')``; when
+    Theano's Cython scan is, through ``theano_fixes.SCAN_FALLBACK``.  Any
     other import costs two string comparisons."""
 
     def __init__(self):
@@ -78,14 +78,15 @@ class TheanoImportHook(object):
             return face_spec()
         if spec is None or not hasattr(spec.loader, 'exec_module'):
             return None
-        from da_tutorial import theano_setup
         exec_module = spec.loader.exec_module
         if fullname == SCAN_EXT:
-            spec.loader.exec_module = theano_setup.scan_fallback(exec_module)
+            from da_tutorial.theano_fixes import SCAN_FALLBACK
+            spec.loader.exec_module = SCAN_FALLBACK.wrap(exec_module)
             return spec
+        from da_tutorial.defaults import engine_defaults
 
         def exec_with_defaults(module):
-            with theano_setup.engine_defaults('theano'):
+            with engine_defaults('theano'):
                 exec_module(module)
         spec.loader.exec_module = exec_with_defaults
         return spec

@@ -17,7 +17,7 @@ Every setting is one of:
   applies): accepted, without effect.
 
 A setting without effect is said so once, when it is given a value other
-than Theano's default (``theano_setup`` for ``THEANO_FLAGS`` and
+than Theano's default (``pytensor_flags`` for ``THEANO_FLAGS`` and
 ``.theanorc``; the face for ``theano.config.X = ...``).  None changes a
 result: where ignoring a value would (there is none in Theano 1.0.5's tree
 today), it would be refused.

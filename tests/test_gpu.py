@@ -171,9 +171,9 @@ def test_gpu_asked_for_but_not_started_stops_before_any_output(tmp_path):
     assert 'Training epoch' not in r.stdout
 
 
-GPU_DEFAULTS = ('from da_tutorial import engine, theano_setup; '
+GPU_DEFAULTS = ('from da_tutorial import engine, theano_fixes; '
                 'print(engine.theano.config.dnn.enabled); '
-                'print(len(theano_setup.GPU_START_ERRORS))')
+                'print(len(theano_fixes.GPU_START.errors))')
 
 
 @theano_only
@@ -197,7 +197,7 @@ def run_python_gpu(tmp_path, flags):
 
 
 def test_gpu_requested_reads_flags_and_rc(tmp_path):
-    from da_tutorial.theano_setup import gpu_requested
+    from da_tutorial.flags import gpu_requested
     none = str(tmp_path / 'none')
     assert gpu_requested({'THEANO_FLAGS': 'device=cuda0', 'THEANORC': none})
     assert gpu_requested({'THEANO_FLAGS': 'init_gpu_device=cuda',

@@ -1,5 +1,5 @@
-"""The engine (engine.py, theano_setup.py), float32-clean graphs, imports
-from elsewhere.
+"""The engine and its set-up (engine.py, flags.py, blas.py, defaults.py,
+pytensor_flags.py), float32-clean graphs, imports from elsewhere.
 
 These run fresh interpreters, as a user would, so each sees its own flags.
 They use the engine the suite runs on (``DA_BACKEND``).
@@ -7,17 +7,17 @@ They use the engine the suite runs on (``DA_BACKEND``).
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
 
-from da_tutorial import cli, engine
-from da_tutorial import theano_setup
+from da_tutorial import blas, cli, engine, flags
 from conftest import REPO
 
 FLAGS = engine.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
-RC = theano_setup.ENGINES[engine.ENGINE][1]  # THEANORC / PYTENSORRC
-LDFLAGS = theano_setup.ENGINES[engine.ENGINE][3][0]
+RC = flags.ENGINES[engine.ENGINE].rc_var    # THEANORC / PYTENSORRC
+LDFLAGS = blas.LDFLAGS_KEY[engine.ENGINE]
 RC_NAME = '.theanorc' if engine.ENGINE == 'theano' else '.pytensorrc'
 
 
@@ -53,7 +53,7 @@ def test_import_from_any_directory_with_user_flags(tmp_path):
     ldflags, floatx, device, flags = r.stdout.splitlines()
     assert (floatx, device) == ('float32', 'cpu')
     assert flags == USER_FLAGS   # environment restored
-    assert ldflags == repr(theano_setup.default_blas_ldflags())
+    assert ldflags == repr(blas.default_blas_ldflags())
 
 
 def test_user_blas_flags_win(tmp_path):
@@ -69,30 +69,30 @@ def test_user_blas_flags_win(tmp_path):
 
 def test_user_blas_ldflags_set_pytensor(tmp_path):
     none = str(tmp_path / 'missing_rc')
-    assert theano_setup.user_blas_ldflags_set(
+    assert blas.user_blas_ldflags_set(
         {'PYTENSOR_FLAGS': 'blas__ldflags=-lblas', 'PYTENSORRC': none},
         engine='pytensor')
     # THEANO_FLAGS means what it says on PyTensor too
-    assert theano_setup.user_blas_ldflags_set(
+    assert blas.user_blas_ldflags_set(
         {'THEANO_FLAGS': 'blas.ldflags=-lblas', 'PYTENSORRC': none,
          'THEANORC': none}, engine='pytensor')
-    assert not theano_setup.user_blas_ldflags_set(
+    assert not blas.user_blas_ldflags_set(
         {'THEANO_FLAGS': 'floatX=float32', 'PYTENSORRC': none,
          'THEANORC': none}, engine='pytensor')
 
 
 def test_user_blas_ldflags_set(tmp_path):
-    assert theano_setup.user_blas_ldflags_set(
+    assert blas.user_blas_ldflags_set(
         {'THEANO_FLAGS': 'floatX=float32, blas.ldflags=-lblas'})
     none = str(tmp_path / 'missing_rc')
-    assert not theano_setup.user_blas_ldflags_set(
+    assert not blas.user_blas_ldflags_set(
         {'THEANO_FLAGS': 'floatX=float32,blas.check_openmp=False',
          'THEANORC': none})
     rc = tmp_path / 'rc'
     rc.write_text('[global]\ndevice = cpu\n')
-    assert not theano_setup.user_blas_ldflags_set({'THEANORC': str(rc)})
+    assert not blas.user_blas_ldflags_set({'THEANORC': str(rc)})
     rc.write_text('[blas]\nldflags = -lmkl_rt\n')
-    assert theano_setup.user_blas_ldflags_set(
+    assert blas.user_blas_ldflags_set(
         {'THEANORC': none + os.pathsep + str(rc)})
 
 
@@ -100,13 +100,13 @@ def test_pypi_openblas_flags_name_real_symbols():
     """The wheel's library exists and exports every renamed BLAS function."""
     wheel = pytest.importorskip('scipy_openblas32')
     import ctypes
-    flags = theano_setup.pypi_openblas_ldflags().split()
-    assert flags == theano_setup.default_blas_ldflags().split()
+    flags = blas.pypi_openblas_ldflags().split()
+    assert flags == blas.default_blas_ldflags().split()
     folder = [f[2:] for f in flags if f.startswith('-L')]
     name = [f[2:] for f in flags if f.startswith('-l')]
     renames = dict(f[2:].split('=') for f in flags if f.startswith('-D'))
     assert len(folder) == len(name) == 1
-    assert sorted(renames) == sorted(theano_setup.BLAS_NAMES)
+    assert sorted(renames) == sorted(blas.BLAS_NAMES)
     assert wheel.get_library() == name[0]
     lib = ctypes.CDLL(os.path.join(folder[0],
                                    wheel.get_library(fullname=True)))
@@ -120,16 +120,16 @@ def test_no_pypi_openblas(monkeypatch):
     monkeypatch.setattr(importlib.util, 'find_spec',
                         lambda name, *a: None if name == 'scipy_openblas32'
                         else real(name, *a))
-    assert theano_setup.pypi_openblas_ldflags() is None
-    assert 'scipy' not in theano_setup.default_blas_ldflags()
+    assert blas.pypi_openblas_ldflags() is None
+    assert 'scipy' not in blas.default_blas_ldflags()
 
 
 def test_find_openblas(tmp_path):
-    assert theano_setup.find_openblas([str(tmp_path)]) is None
+    assert blas.find_openblas([str(tmp_path)]) is None
     (tmp_path / 'libopenblas.so.0').write_text('')   # runtime only: no link
-    assert theano_setup.find_openblas([str(tmp_path)]) is None
+    assert blas.find_openblas([str(tmp_path)]) is None
     (tmp_path / 'libopenblas.so').write_text('')
-    assert theano_setup.find_openblas(['/nonexistent', str(tmp_path)]) == \
+    assert blas.find_openblas(['/nonexistent', str(tmp_path)]) == \
         str(tmp_path)
 
 
@@ -148,7 +148,7 @@ def test_fallback_notice_when_no_openblas(tmp_path):
     assert r.stderr.count('no OpenBLAS found') == 1
     assert 'Using NumPy C-API' not in r.stderr   # Theano's own is silenced
     # the notice names the engine in use, its flags and its rc file
-    name = theano_setup.ENGINE_NAMES[engine.ENGINE]
+    name = flags.ENGINE_NAMES[engine.ENGINE]
     assert 'so %s uses its slower NumPy BLAS fallback' % name in r.stderr
     assert 'set %s in %s or %s' % (LDFLAGS, FLAGS, RC_NAME) in r.stderr
 
@@ -229,16 +229,16 @@ def test_user_setting_floatx(tmp_path):
     for name, flags_var, rc_var in (('theano', 'THEANO_FLAGS', 'THEANORC'),
                                       ('pytensor', 'PYTENSOR_FLAGS',
                                        'PYTENSORRC')):
-        assert theano_setup.user_setting(
+        assert flags.user_setting(
             'floatX', {flags_var: 'device=cpu, floatX=float64',
                        rc_var: none}, name)
-        assert not theano_setup.user_setting(
+        assert not flags.user_setting(
             'floatX', {flags_var: 'device=cpu', rc_var: none}, name)
         rc = tmp_path / 'rc'
         rc.write_text('[global]\nfloatx = float64\n')   # any case, as engine
-        assert theano_setup.user_setting('floatX', {rc_var: str(rc)}, name)
+        assert flags.user_setting('floatX', {rc_var: str(rc)}, name)
         rc.write_text('[blas]\nfloatX = float64\n')     # wrong section
-        assert not theano_setup.user_setting('floatX', {rc_var: str(rc)},
+        assert not flags.user_setting('floatX', {rc_var: str(rc)},
                                              name)
 
 
@@ -335,7 +335,7 @@ def test_theano_flags_floatx_reaches_the_scripts(tmp_path, small_dataset):
 @pytensor_only
 def test_theano_gpu_flags_without_a_gpu_stop_before_any_output(
         tmp_path, small_dataset):
-    from da_tutorial.theano_setup import jax_gpu_reason
+    from da_tutorial.pytensor_flags import jax_gpu_reason
     if jax_gpu_reason() is None:
         pytest.skip('JAX sees a GPU here')
     out = tmp_path / 'plots'
@@ -350,3 +350,44 @@ def test_theano_gpu_flags_without_a_gpu_stop_before_any_output(
         'error: device=cuda: PyTensor runs on a GPU through JAX')
     assert 'pip install -U "jax[cuda12]"' in lines[0]
     assert r.stdout == '' and not out.exists()
+
+
+def test_one_rc_parser_reads_both_ways(tmp_path):
+    """``user_value`` (one setting) and ``theano_user_settings`` (all of
+    them) read the same flags and rc files alike, the flags winning."""
+    rc = tmp_path / 'rc'
+    rc.write_text('[global]\nfloatx = float64\n\n[blas]\nldflags = -lx\n\n'
+                  '[dnn.conv]\nalgo_fwd = none\n')
+    env = {'THEANORC': str(rc), 'THEANO_FLAGS': 'mode=FAST_RUN'}
+    assert flags.user_value('floatX', env) == 'float64'
+    assert flags.user_value('blas.ldflags', env) == '-lx'
+    assert flags.theano_user_settings(env) == {
+        'floatX': 'float64', 'blas.ldflags': '-lx',
+        'dnn.conv.algo_fwd': 'none', 'mode': 'FAST_RUN'}
+    env['THEANO_FLAGS'] = 'floatX=float32'
+    assert flags.user_value('floatX', env) == 'float32'
+    assert flags.theano_user_settings(env)['floatX'] == 'float32'
+    # on PyTensor, PyTensor's own flags over Theano's
+    env['PYTENSOR_FLAGS'] = 'floatX=float16'
+    env['PYTENSORRC'] = os.devnull
+    assert flags.user_value('floatX', env, 'pytensor') == 'float16'
+
+
+def test_theano_flags_for_pytensor_keeps_what_it_found(monkeypatch):
+    from da_tutorial import pytensor_flags
+    monkeypatch.setattr(pytensor_flags, 'jax_gpu_reason',
+                        lambda: 'JAX sees no GPU here')
+    translation = pytensor_flags.TheanoFlagsForPyTensor()
+    env = {'THEANO_FLAGS': 'floatX=float32,device=cuda,lib.cnmem=1',
+           'THEANORC': os.devnull, 'PYTENSORRC': os.devnull}
+    with pytest.warns(UserWarning, match='lib.cnmem'):
+        assert translation.pairs(env) == [('floatX', 'float32')]
+    assert translation.gpu_error.startswith(
+        'device=cuda: PyTensor runs on a GPU through JAX, and JAX sees no '
+        'GPU here.')
+    assert translation.warned == {'lib.cnmem'}
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')     # said once
+        translation.pairs(env)
+    # the process's own translation is another object
+    assert pytensor_flags.TRANSLATION is not translation

@@ -19,7 +19,7 @@ import pytest
 
 from da_tutorial import engine
 import npda
-from da_tutorial import theano_setup
+from da_tutorial import blas
 from conftest import small_dataset_file
 from test_setup import FLAGS, LDFLAGS, RC, run_env, run_python
 
@@ -74,8 +74,8 @@ ENGINE_FIRST = ('import {e}, {e}.tensor as T; from dA import dA; '
 def test_engine_imported_first_gets_the_blas_default(tmp_path):
     r = run_python(ENGINE_FIRST, tmp_path)   # from another folder
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == repr(theano_setup.default_blas_ldflags())
-    assert theano_setup.default_blas_ldflags()   # the wheel is installed
+    assert r.stdout.strip() == repr(blas.default_blas_ldflags())
+    assert blas.default_blas_ldflags()   # the wheel is installed
 
 
 @installed
@@ -151,7 +151,7 @@ def test_tutorial_style_sda_script(tmp_path):
                                                             FLAGS: ''}))
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout.splitlines()[-1])
-    assert result['ldflags'] == theano_setup.default_blas_ldflags()
+    assert result['ldflags'] == blas.default_blas_ldflags()
     # the first pretraining step, without corruption, is the tutorial's
     # cross-entropy of the initial weights (float64 here: no flags)
     init = numpy.load(str(tmp_path / 'initial.npz'))

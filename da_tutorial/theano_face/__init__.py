@@ -34,9 +34,9 @@ Theano (the tutorials' RBM starts with ``if not input:``).
 import logging
 import warnings
 
-from da_tutorial import theano_setup
+from da_tutorial import defaults
 
-pytensor = theano_setup.import_pytensor()   # the project's defaults
+pytensor = defaults.import_pytensor()   # the project's defaults
 import pytensor.tensor  # noqa: E402
 from pytensor.compile.io import In as _PyTensorIn  # noqa: E402
 from pytensor.compile.io import Out  # noqa: E402,F401

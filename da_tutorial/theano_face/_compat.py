@@ -11,7 +11,7 @@ import sys
 import types
 import warnings
 
-from da_tutorial import theano_setup
+from da_tutorial import flags, pytensor_flags
 from ._table import (COMMON, MODULE_ALIASES, MODULES, NO_SOURCES, PACKAGES,
                      refusal_reason)
 
@@ -379,19 +379,17 @@ def quiet_pytensor_deprecations():
 
 def device():
     """Theano's ``config.device``: 'cpu', or 'cuda' where PyTensor runs on
-    a GPU through JAX."""
-    from da_tutorial.engine import jax_mode
-    if jax_mode():
-        import jax
-        if jax.default_backend() == 'gpu':
-            return 'cuda'
-    return 'cpu'
+    a GPU through JAX (``engine.device``, in Theano's words)."""
+    from da_tutorial import engine
+    # (where engine.ENGINE is 'theano', it is this face, on the CPU)
+    return 'cuda' if engine.ENGINE == 'pytensor' and \
+        engine.device() == 'jax-gpu' else 'cpu'
 
 
 def check_device():
     """Raise the project's DeviceError where ``device=cuda`` was asked for
     and no GPU can run it (before anything is compiled)."""
-    if theano_setup.PYTENSOR_GPU_ERRORS:
+    if pytensor_flags.TRANSLATION.gpu_error is not None:
         from da_tutorial.engine import check_device
         check_device()
 
@@ -446,7 +444,7 @@ def theano_default_linker():
     own default, Numba, takes about a second to compile each function
     (the tutorials compile dozens)."""
     import pytensor
-    if any(theano_setup.user_setting(name, engine='pytensor')
+    if any(flags.user_setting(name, engine='pytensor')
            for name in ('mode', 'linker')):
         return
     if pytensor.config.mode == 'Mode':

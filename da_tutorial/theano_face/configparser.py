@@ -21,7 +21,7 @@ import warnings
 
 import numpy
 
-from da_tutorial import theano_settings, theano_setup
+from da_tutorial import flags, theano_settings
 from da_tutorial.theano_settings import PYTENSOR, SETTINGS
 
 import pytensor
@@ -40,7 +40,7 @@ def _initial_values():
     ``THEANO_FLAGS`` and ``.theanorc``."""
     values = {name: entry[0] for name, entry in SETTINGS.items()
               if entry[2] != PYTENSOR}
-    for name, value in theano_setup.theano_settings().items():
+    for name, value in flags.theano_user_settings().items():
         if name in values:
             try:
                 values[name] = theano_settings.check_value(name, value)
