@@ -167,8 +167,10 @@ def test_bad_settings_stop_before_the_data_and_the_folder(
     r = script(name, [option] + value.split() + ['--dataset', str(missing)],
                tmp_path / 'out')
     assert r.returncode == 2
+    # one line (after argparse's usage, for a value out of its range)
     line = r.stderr.strip().splitlines()[-1]
-    assert line.startswith('error: ') and words in line, r.stderr
+    assert line.startswith(('error: ', name + ': error: ')), r.stderr
+    assert words in line, r.stderr
     assert 'Traceback' not in r.stderr
     assert not (tmp_path / 'out').exists()
 
