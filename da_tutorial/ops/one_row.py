@@ -12,15 +12,11 @@ from ..engine import ENGINE, T
 from .base import FAST_TAG, register_rewrite
 from .graph import DimShuffle, Dot, Elemwise, SameValues, constant_value
 
+# the MRG stream's draw on the CPU (Theano's, and its FastMRGUniform)
 if ENGINE == 'theano':
-    from theano.sandbox.rng_mrg import mrg_uniform
-    # Theano's own draw only: by the time this runs, the dA_fast rewrites
-    # have made the CPU draw a FastMRGUniform, which is not followed
-    # (following it would change which products count as one row)
-    _MRG_DRAWS = (mrg_uniform,)
+    from theano.sandbox.rng_mrg import mrg_uniform as _MRGDraw
 else:
-    from .mrg_pytensor import MRGUniform
-    _MRG_DRAWS = (MRGUniform,)
+    from .mrg_pytensor import MRGUniform as _MRGDraw
 
 
 def _one_row_type(var, pattern):
@@ -70,7 +66,7 @@ def _length_one_now(var, axis, shape_of, seen):
         return _length_one(node.inputs[0], axis, shape_of, seen)
     if isinstance(op, Dot) and var.ndim == 2:
         return _length_one(node.inputs[axis], axis, shape_of, seen)
-    if type(op) in _MRG_DRAWS:
+    if isinstance(op, _MRGDraw):
         # the draw (rstate, size): its size, here often the shape of a
         # one-row minibatch
         return constant_value(node.inputs[1][axis]) == 1
