@@ -25,7 +25,7 @@ import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from da_tutorial import cli
-from da_tutorial.fast_ops import compiles_to_c, fast_mode
+from da_tutorial.ops.compile_mode import compiles_to_c, fast_mode
 from da_tutorial.checks import (UserError, check_int, check_layers,
                                 check_number, check_SdA_settings, check_step)
 from da_tutorial.files import check_parameter, load_arrays, save_npz

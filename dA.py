@@ -44,7 +44,8 @@ import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
-from da_tutorial import cli, fast_ops, sparse_ops
+from da_tutorial import cli
+from da_tutorial.ops import compile_mode, fast_step
 from da_tutorial.checks import (check_dA_settings, check_int, check_number,
                                 check_step, corruption_name)
 from da_tutorial.files import atomic_write, load_saved_dA, save_npz
@@ -263,7 +264,7 @@ class dA(object):
         :param step: 'tutorial' (the default): the gradient is ``T.grad`` of
                      the cost, as the tutorial computes it.  'fast': the
                      opt-in fast step, the same SGD step in one C kernel
-                     (da_tutorial/sparse_ops.py): faster on a CPU, the last
+                     (da_tutorial/ops/fast_step.py): faster on a CPU, the last
                      bits differ; float32 CPU graphs compiled to C only,
                      elsewhere the tutorial's step is built
 
@@ -280,9 +281,9 @@ class dA(object):
                           low_open=True)
 
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
-        if step == 'fast' and sparse_ops.applies(self.x, tilde_x,
-                                                 *self.params):
-            return sparse_ops.fast_cost_updates(self, tilde_x, learning_rate)
+        if step == 'fast' and fast_step.applies(self.x, tilde_x,
+                                                *self.params):
+            return fast_step.fast_cost_updates(self, tilde_x, learning_rate)
         y = self.get_hidden_values(tilde_x)
         z = self.get_reconstructed_input(y)
         # note : we sum over the size of a datapoint; if we are using
@@ -368,7 +369,7 @@ def build_train_function(train_set_x, corruption_level=0.,
     :param step: 'tutorial' or 'fast', as for ``dA.get_cost_updates``
 
     :type mode: theano Mode, str or None
-    :param mode: None: ``fast_ops.fast_mode()``, the engine's C back end
+    :param mode: None: ``compile_mode.fast_mode()``, the engine's C back end
                  with the project's kernels (the same weights, bit for bit);
                  any other mode is passed to ``theano.function``
 
@@ -386,7 +387,7 @@ def build_train_function(train_set_x, corruption_level=0.,
     step = check_step(step, exact)
     if mode is None:
         mode = theano.compile.mode.get_default_mode() if fast is False \
-            else fast_ops.fast_mode()
+            else compile_mode.fast_mode()
     n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
 
     # allocate symbolic variables for the data
@@ -402,7 +403,7 @@ def build_train_function(train_set_x, corruption_level=0.,
 
     cost, updates = da.get_cost_updates(
         corruption_level=corruption_level, learning_rate=learning_rate,
-        step=step if fast_ops.compiles_to_c(mode) else 'tutorial')
+        step=step if compile_mode.compiles_to_c(mode) else 'tutorial')
     if jax_mode(mode):
         # PyTensor hands JAX the whole shared data set at every call (60
         # times slower): there the minibatch is the function's input

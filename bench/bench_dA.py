@@ -28,8 +28,8 @@ one epoch; the ratio column compares each block with the ``theano`` block
 of the same round (median, and the middle half of the rounds).  The
 ``theano`` and ``pytensor`` rows are the very function ``test_dA`` trains
 with (``dA.build_train_function``); ``tutorial`` compiles the same graph
-without ``fast_ops`` (the engine's default mode), i.e. the tutorial's
-own code.
+without the ``dA_fast`` rewrites (the engine's default mode), i.e. the
+tutorial's own code.
 
 With ``--before DIR`` (a checkout of an earlier commit, with its own
 ``.venv-theano`` and ``.venv-pytensor``), each of the project's rows is
@@ -57,13 +57,13 @@ EPOCH_BATCHES = 2500
 # row: (engine whose environment runs it, extra engine flags, label)
 IMPLS = {
     'theano': ('theano', '', "this project's step on Theano 1.0.5 "
-               '(fast_ops, the BLAS it links)'),
+               '(the dA_fast kernels, the BLAS it links)'),
     'theano-inexact': ('theano', '', "the opt-in fast step on Theano "
                        "(build_train_function(..., step='fast'))"),
     'tutorial': ('theano', '', "the tutorial's graph as Theano compiles it "
                  'by default, same BLAS'),
     'pytensor': ('pytensor', '', "this project's step on PyTensor (its C "
-                 'back end, fast_ops, the same BLAS wheel)'),
+                 'back end, the dA_fast kernels, the same BLAS wheel)'),
     'pytensor-inexact': ('pytensor', '', 'the opt-in fast step on '
                          'PyTensor (its C back end)'),
     'pytensor-numba': ('pytensor', 'mode=NUMBA', "the project's graph in "
@@ -99,8 +99,8 @@ def load_train_x(dataset, floatX):
 
 def engine_step(args, x):
     """The project's own compiled training function; for the
-    ``tutorial`` rows, the same graph compiled without ``fast_ops``; for
-    the ``-inexact`` rows, the opt-in fast step."""
+    ``tutorial`` rows, the same graph compiled without the ``dA_fast``
+    rewrites; for the ``-inexact`` rows, the opt-in fast step."""
     import numpy
     from da_tutorial import engine
     import dA

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import dA  # noqa: E402  (the project's engine set-up, then the face)
 import pytensor  # noqa: E402
 import theano  # noqa: E402
-from da_tutorial import fast_ops  # noqa: E402
+from da_tutorial.ops import compile_mode  # noqa: E402
 from da_tutorial.data import find_dataset, read_dataset  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def main(blocks=10, steps=250, level=0.3):
     direct_fn = pytensor.function(
         [index], cost, updates=updates,
         givens={da.x: shared[index * 20:(index + 1) * 20]},
-        mode=fast_ops.fast_mode())
+        mode=compile_mode.fast_mode())
     print('theano %s; the face returns %s.%s' % (
         theano.__version__, type(face_fn).__module__,
         type(face_fn).__name__))

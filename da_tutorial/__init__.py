@@ -19,8 +19,9 @@ One module a job:
   atomically;
 * ``report``: what a run leaves besides the filters (pictures, metrics,
   probe table);
-* ``fast_ops``, ``rng_mrg``: the faster kernels and the tutorial's random
-  stream on both engines;
+* ``ops``: the C kernels of the training steps and the tutorial's random
+  stream on both engines, and the steps' compile mode (``fast_ops``: its
+  older name);
 * ``install_gpu``: ``python -m da_tutorial.install_gpu`` builds Theano's GPU
   back end.
 

@@ -99,7 +99,7 @@ else:
     theano = defaults.import_pytensor()
     import pytensor.tensor as T
     # Theano's MRG_RandomStreams on PyTensor: the tutorial's numbers
-    from .rng_mrg import MRGRandomStreams as RandomStreams
+    from .ops.mrg_pytensor import MRGRandomStreams as RandomStreams
     # tutorial-style minibatches (givens at a symbolic index) in JAX mode
     from . import jax_slices  # noqa: F401
     # and `import theano` gives Theano's names over PyTensor (theano_face)

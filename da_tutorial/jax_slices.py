@@ -23,7 +23,7 @@ from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.tensor.elemwise import Elemwise
 from pytensor.tensor.subtensor import Subtensor
 
-from da_tutorial import linker_dispatch
+from da_tutorial.ops import linkers
 
 
 def affine(var):
@@ -146,7 +146,7 @@ def register():
         return
     optdb.register('dA_fixed_length_slices', in2out(fixed_length_slices),
                    'jax', position=0.9)
-    linker_dispatch.register('jax', _register_jax)
+    linkers.register('jax', _register_jax)
 
 
 def _register_jax():

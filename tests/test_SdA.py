@@ -155,7 +155,7 @@ def params_of(sda):
 
 def test_batch_one_finetuning_step_is_sgd_on_the_network(data):
     """SdA.py's default batch of one goes through the engine's vector
-    kernels (fast_ops.one_row_dot); the step is still the tutorial's SGD,
+    kernels (ops.one_row.one_row_dot); the step is still the tutorial's SGD,
     checked against NumPy in float64."""
     sda = small_sda()
     rng = numpy.random.RandomState(5)

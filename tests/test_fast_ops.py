@@ -1,5 +1,6 @@
-"""fast_ops.py: the cost kernel against float64 NumPy math, the random
-numbers and the training against the engine's own ops, bit for bit."""
+"""da_tutorial/ops (the kernels of the tutorial's step, fast_mode): the
+cost kernel against float64 NumPy math, the random numbers and the
+training against the engine's own ops, bit for bit."""
 import os
 import subprocess
 import sys
@@ -7,7 +8,9 @@ import sys
 import numpy
 import pytest
 
-from da_tutorial import fast_ops
+from da_tutorial.ops import base, compile_mode
+from da_tutorial.ops.cost import CrossEntropyRows, match_cross_entropy
+from da_tutorial.ops.sigmoid import vectorisable
 import dA as dA_module
 from da_tutorial.engine import ENGINE, FLAGS_VAR, T, theano, sigmoid
 from conftest import REPO, find_mnist, synthetic_digits
@@ -16,6 +19,7 @@ theano_only = pytest.mark.skipif(ENGINE != 'theano',
                                  reason="replaces Theano's own op")
 if ENGINE == 'theano':
     from theano.sandbox.rng_mrg import mrg_uniform
+    from da_tutorial.ops.mrg_theano import FastMRGUniform
 # the engine's C back end, with and without the C code of ops
 C_MODE = theano.Mode(linker='c')
 PY_MODE = theano.Mode(linker='py')
@@ -53,7 +57,7 @@ def xa():
 def test_cross_entropy_rows_matches_float64_numpy(xa, mode):
     x, a = xa
     xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
-    f = theano.function([xs, as_], fast_ops.CrossEntropyRows()(xs, as_),
+    f = theano.function([xs, as_], CrossEntropyRows()(xs, as_),
                         mode=mode)
     got = f(x, a)
     assert got.dtype == numpy.float32 and got.shape == (40,)
@@ -67,7 +71,7 @@ def test_cross_entropy_rows_strided_input(xa):
     x, a = xa
     xs, as_ = T.matrix(dtype='float32'), T.matrix(dtype='float32')
     f = theano.function([xs, as_],
-                        fast_ops.CrossEntropyRows()(xs.T, as_.T),
+                        CrossEntropyRows()(xs.T, as_.T),
                         mode=C_MODE)
     numpy.testing.assert_allclose(
         f(numpy.ascontiguousarray(x.T), numpy.ascontiguousarray(a.T)),
@@ -76,9 +80,9 @@ def test_cross_entropy_rows_strided_input(xa):
 
 def test_cross_entropy_rows_refuses_bad_input():
     with pytest.raises(TypeError, match='float32 only'):
-        fast_ops.CrossEntropyRows()(T.dmatrix(), T.dmatrix())
+        CrossEntropyRows()(T.dmatrix(), T.dmatrix())
     x, a = T.matrix(dtype='float32'), T.matrix(dtype='float32')
-    f = theano.function([x, a], fast_ops.CrossEntropyRows()(x, a),
+    f = theano.function([x, a], CrossEntropyRows()(x, a),
                         mode=C_MODE)
     with pytest.raises(ValueError, match='x is 2x3, a is 2x4'):
         f(numpy.zeros((2, 3), 'float32'), numpy.zeros((2, 4), 'float32'))
@@ -89,7 +93,7 @@ def test_the_tutorial_cost_is_recognised_and_nothing_else():
         x, a = T.matrix('x'), T.matrix('a')
         z = sigmoid(a)
         tutorial = x * T.log(z) + (1 - x) * T.log(1 - z)
-        assert fast_ops.match_cross_entropy(tutorial) == (x, a)
+        assert match_cross_entropy(tutorial) == (x, a)
         other = T.matrix()
         for wrong in (x * T.log(z) + (1 - x) * T.log(z),
                       x * T.log(z) + (2 - x) * T.log(1 - z),
@@ -97,11 +101,54 @@ def test_the_tutorial_cost_is_recognised_and_nothing_else():
                       x * T.log(z) + (1 - other) * T.log(1 - z),
                       x * T.log(z) + (1 - x) * T.log(1 - sigmoid(other)),
                       x * T.log(T.tanh(a)) + (1 - x) * T.log(1 - z)):
-            assert fast_ops.match_cross_entropy(wrong) is None
+            assert match_cross_entropy(wrong) is None
     d = T.dmatrix()
     zd = sigmoid(d)
-    assert fast_ops.match_cross_entropy(
+    assert match_cross_entropy(
         d * T.log(zd) + (1 - d) * T.log(1 - zd)) is None   # float64
+
+
+def test_expf_table_is_two_to_the_i_over_32():
+    """``expf.h``'s table: ``2^(i/32)`` rounded to the nearest double, each
+    value's bits less ``i << 47``, as the C library keeps it."""
+    from decimal import Decimal, getcontext
+    import re
+    getcontext().prec = 50
+    text = base.c_source('expf.h')
+    table = re.search(r'ex_tab\[32\] = \{(.*?)\};', text, re.S).group(1)
+    got = [int(v.strip().rstrip('ULL'), 16) for v in table.split(',')]
+    expected = []
+    for i in range(32):
+        value = Decimal(2) ** (Decimal(i) / 32)          # in [1, 2)
+        mantissa = int((value * 2 ** 52).to_integral_value(
+            rounding='ROUND_HALF_EVEN'))
+        expected.append((1023 << 52 | mantissa - 2 ** 52) - (i << 47))
+    assert got == expected
+
+
+def test_cache_versions_follow_the_c_files(monkeypatch):
+    """An Op's ``c_code_cache_version`` is a hash of its C: changed C text
+    gives a new version (the engines never reuse a stale module)."""
+    from da_tutorial.ops.fast_step import FastStep
+    ops = [CrossEntropyRows(), FastStep()]
+    if ENGINE == 'theano':
+        ops.append(FastMRGUniform(T.TensorType('float32', (False,))))
+    else:
+        from da_tutorial.ops.mrg_pytensor import MRGUniform
+        ops.append(MRGUniform('float32', 1))
+    before = [op.c_code_cache_version() for op in ops]
+    read = base._read
+    monkeypatch.setattr(base, '_read',
+                        lambda name: read(name) + '\n/* changed */\n')
+    after = [op.c_code_cache_version() for op in ops]
+    assert all(b != a for b, a in zip(before, after))
+
+
+def test_the_old_name_of_the_mode():
+    """``da_tutorial.fast_ops.fast_mode``, as users were told to write."""
+    from da_tutorial import fast_ops
+    assert fast_ops.fast_mode is compile_mode.fast_mode
+    assert fast_ops.compiles_to_c is compile_mode.compiles_to_c
 
 
 @theano_only
@@ -117,7 +164,7 @@ def test_fast_mrg_draws_the_same_numbers(dtype, size, n_streams):
     state0[:3] = EDGE_STATES[:min(3, n_streams)]
     out_type = T.TensorType(dtype, (False, False))
     results = []
-    for op_class in (mrg_uniform, fast_ops.FastMRGUniform):
+    for op_class in (mrg_uniform, FastMRGUniform):
         rstate = theano.shared(state0.copy())
         new_state, sample = op_class(out_type)(
             rstate, T.as_tensor_variable(numpy.asarray(size, 'int64')))
@@ -144,7 +191,7 @@ def test_one_row_minibatch_gets_the_cost_kernel():
         da = dA_module.dA(numpy_rng=numpy.random.RandomState(0), input=x,
                           n_visible=784, n_hidden=30)
         cost, _ = da.get_cost_updates(0., 0.1)
-    f = theano.function([x], cost, mode=fast_ops.fast_mode())
+    f = theano.function([x], cost, mode=compile_mode.fast_mode())
     ops = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
     assert 'CrossEntropyRows' in ops or ENGINE == 'pytensor'
     data = synthetic_digits(1)[0].astype('float32')
@@ -168,13 +215,13 @@ def test_vector_sigmoids_give_the_engines_bits():
         b, s = T.row('b'), T.scalar('s')
     outputs = [sigmoid(a + b),
                s * x * (1 - sigmoid(a)) - s * (1 - x) * sigmoid(a)]
-    mode = fast_ops.fast_mode() or theano.compile.get_default_mode()
+    mode = compile_mode.fast_mode() or theano.compile.get_default_mode()
     fast = theano.function([a, b, x, s], outputs, mode=mode)
     engine = theano.function([a, b, x, s], outputs,
-                             mode=mode.excluding(fast_ops.FAST_TAG))
+                             mode=mode.excluding(compile_mode.FAST_TAG))
     nodes = fast.maker.fgraph.toposort()
     assert 'SigmoidElemwise' in [type(n.op).__name__ for n in nodes]
-    assert not any(fast_ops._vectorisable(n) for n in nodes)
+    assert not any(vectorisable(n) for n in nodes)
     low, high = numpy.array([-100., 20.], dtype='float32').view('uint32')
     sweep = numpy.concatenate([    # the bits of -0 to -100, of 0 to 20
         numpy.arange(1 << 31, int(low), 1021, dtype='int64'),
@@ -207,22 +254,22 @@ def test_fast_training_gives_the_same_weights(train_x, level, monkeypatch):
     tutorial graph without the rewrites (Theano: its default mode;
     PyTensor: the same C back end): weights bit for bit the same, costs to
     float32 rounding, and the kernels really in the fast graph."""
-    fast_mode = fast_ops.fast_mode
+    fast_mode = compile_mode.fast_mode
     runs = {}
     for fast in (False, True):
         if ENGINE == 'pytensor' and not fast:
-            monkeypatch.setattr(fast_ops, 'fast_mode', lambda: fast_mode()
-                                .excluding(fast_ops.FAST_TAG))
+            monkeypatch.setattr(compile_mode, 'fast_mode', lambda: fast_mode()
+                                .excluding(compile_mode.FAST_TAG))
         with float32():
             da, train, n_batches = dA_module.build_train_function(
                 theano.shared(train_x), corruption_level=level,
                 n_hidden=64, fast=fast or ENGINE == 'pytensor')
-        monkeypatch.setattr(fast_ops, 'fast_mode', fast_mode)
+        monkeypatch.setattr(compile_mode, 'fast_mode', fast_mode)
         costs = numpy.array([train(numpy.asarray(i))
                              for i in range(n_batches)])
         nodes = train.maker.fgraph.toposort()
         ops = [type(n.op).__name__ for n in nodes]
-        assert not fast or not any(fast_ops._vectorisable(n) for n in nodes)
+        assert not fast or not any(vectorisable(n) for n in nodes)
         runs[fast] = costs, [p.get_value() for p in da.params], ops
     (costs_ref, params_ref, ops_ref), (costs_fast, params_fast, ops_fast) = \
         runs[False], runs[True]
@@ -241,8 +288,8 @@ def test_float64_cost_is_left_alone(train_x, monkeypatch):
     """The cost kernel is float32 only; the (exact) random numbers are
     drawn by the fast op in float64 too.  (The graph is rewritten as the
     step's is, and run by Python: no C to compile for a look at it.)"""
-    fast_mode = fast_ops.fast_mode
-    monkeypatch.setattr(fast_ops, 'fast_mode', lambda: theano.Mode(
+    fast_mode = compile_mode.fast_mode
+    monkeypatch.setattr(compile_mode, 'fast_mode', lambda: theano.Mode(
         linker='py', optimizer=fast_mode().provided_optimizer))
     with (theano.change_flags if ENGINE == 'theano'
           else theano.config.change_flags)(floatX='float64'):
@@ -279,7 +326,8 @@ def test_engine_flags_turn_the_rewrites_off():
     ('mode=NUMBA', None),             # the user's choice, as it is
     ('mode=JAX', None)])
 def test_pytensor_step_mode_follows_the_users_flags(flags, linker):
-    code = ('from da_tutorial import fast_ops; m = fast_ops.fast_mode(); '
+    code = ('from da_tutorial.ops import compile_mode; '
+            'm = compile_mode.fast_mode(); '
             'print(None if m is None else type(m.linker).__name__, '
             'None if m is None else "dA_fast" in m._optimizer.include)')
     env = dict(os.environ, DA_BACKEND='pytensor', PYTENSOR_FLAGS=flags,

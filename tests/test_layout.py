@@ -6,6 +6,7 @@ import ast
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -242,6 +243,11 @@ def test_regular_install_runs_from_anywhere_and_writes_nothing_there(
                        timeout=600)
     assert r.returncode == 0, r.stderr
     wheel = next(wheels.glob('*.whl'))
+    # the kernels' C files, which they read at run time
+    c_files = sorted(p.relative_to(REPO).as_posix() for p in
+                     (REPO / PACKAGE / 'ops').glob('*.[ch]'))
+    assert c_files and set(c_files) <= set(zipfile.ZipFile(
+        str(wheel)).namelist())
     r = subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps',
                         '-q', '--target', str(site_dir), str(wheel)],
                        capture_output=True, text=True, timeout=600)

@@ -1,4 +1,4 @@
-"""rng_mrg.py: the tutorial's MRG31k3p stream.
+"""da_tutorial/ops/mrg.py and mrg_pytensor.py: the tutorial's MRG31k3p stream.
 
 Its NumPy reference against the generator's definition (pure Python
 integers), its constants against powers of the transition matrices, and
@@ -10,10 +10,12 @@ import importlib.util
 import numpy
 import pytest
 
-from da_tutorial import rng_mrg
+from da_tutorial.ops import mrg
 from da_tutorial.engine import ENGINE, T, theano
+if ENGINE == 'pytensor':
+    from da_tutorial.ops import mrg_pytensor
 
-M1, M2 = rng_mrg.M1, rng_mrg.M2
+M1, M2 = mrg.M1, mrg.M2
 # MRG31k3p's transitions on (x[n-1], x[n-2], x[n-3]) (L'Ecuyer and Touzin):
 # x1[n] = 2**22 x1[n-2] + (2**7 + 1) x1[n-3] mod M1,
 # x2[n] = 2**15 x2[n-1] + (2**15 + 1) x2[n-3] mod M2
@@ -34,10 +36,10 @@ def mat_pow_2k(a, k, m):
 
 
 def test_jump_matrices_are_powers_of_the_transitions():
-    assert rng_mrg.A1P72 == mat_pow_2k(A1, 72, M1)
-    assert rng_mrg.A2P72 == mat_pow_2k(A2, 72, M2)
-    assert rng_mrg.A1P134 == mat_pow_2k(A1, 134, M1)
-    assert rng_mrg.A2P134 == mat_pow_2k(A2, 134, M2)
+    assert mrg.A1P72 == mat_pow_2k(A1, 72, M1)
+    assert mrg.A2P72 == mat_pow_2k(A2, 72, M2)
+    assert mrg.A1P134 == mat_pow_2k(A1, 134, M1)
+    assert mrg.A2P134 == mat_pow_2k(A2, 134, M2)
 
 
 # States at the generator's edges: all at the top of their range; and a
@@ -72,40 +74,40 @@ def test_numpy_reference_follows_the_definition(dtype):
         axis=1).astype('int32')
     states[:3] = EDGE_STATES
     n_rounds = 4
-    samples, new = rng_mrg.mrg_uniform_numpy(states, 5 * n_rounds - 2, dtype)
+    samples, new = mrg.mrg_uniform_numpy(states, 5 * n_rounds - 2, dtype)
     for k in range(5):
         rounds = n_rounds if k < 3 else n_rounds - 1
         numerators, after = definition([int(v) for v in states[k]], rounds)
         # sample i comes from stream i % 5
         got = samples[k::5]
         expected = (numpy.array(numerators).astype(dtype)
-                    * rng_mrg.NORM[dtype])
+                    * mrg.NORM[dtype])
         numpy.testing.assert_array_equal(got, expected)
         assert list(new[k]) == after
     assert samples.dtype == dtype and 0 < samples.min() <= samples.max() <= 1
 
 
 def test_substreams_and_seeds():
-    start = rng_mrg.check_seed(1234)
+    start = mrg.check_seed(1234)
     assert start == [1234] * 6
-    states = rng_mrg.substream_states(start, 4)
+    states = mrg.substream_states(start, 4)
     assert states.dtype == numpy.int32 and states.shape == (4, 6)
     state = start
     for row in states:          # each 2**72 steps after the one before
         assert list(row) == state
-        state = [v for v in matvec(rng_mrg.A1P72, state[:3], M1)
-                 + matvec(rng_mrg.A2P72, state[3:], M2)]
-    assert rng_mrg.next_rstate(start) == (
-        matvec(rng_mrg.A1P134, start[:3], M1)
-        + matvec(rng_mrg.A2P134, start[3:], M2))
+        state = [v for v in matvec(mrg.A1P72, state[:3], M1)
+                 + matvec(mrg.A2P72, state[3:], M2)]
+    assert mrg.next_rstate(start) == (
+        matvec(mrg.A1P134, start[:3], M1)
+        + matvec(mrg.A2P134, start[3:], M2))
     for bad in (0, -5, M2, [0, 0, 0, 1, 1, 1], [1, 1, 1, M2, 1, 1], [1] * 5):
         with pytest.raises(ValueError, match='MRG seed must be'):
-            rng_mrg.check_seed(bad)
-    assert rng_mrg.guess_n_streams((20, 784)) == 2613
-    assert rng_mrg.guess_n_streams((2, 3)) == 6
-    assert rng_mrg.guess_n_streams((2, 4)) == 1
-    assert rng_mrg.guess_n_streams((1000, 1000)) == 15360
-    assert rng_mrg.guess_n_streams(T.matrix().shape) == 15360
+            mrg.check_seed(bad)
+    assert mrg.guess_n_streams((20, 784)) == 2613
+    assert mrg.guess_n_streams((2, 3)) == 6
+    assert mrg.guess_n_streams((2, 4)) == 1
+    assert mrg.guess_n_streams((1000, 1000)) == 15360
+    assert mrg.guess_n_streams(T.matrix().shape) == 15360
 
 
 def matvec(a, v, m):
@@ -115,14 +117,14 @@ def matvec(a, v, m):
 def reference_draws(seed, draws, dtype, n_streams=15360):
     """What a stream seeded ``seed`` gives for each of ``draws`` (a list of
     lists of sizes: one uniform() call per list, drawn len(list) times)."""
-    rstate = rng_mrg.check_seed(seed)
+    rstate = mrg.check_seed(seed)
     out = []
     for sizes in draws:
-        state = rng_mrg.substream_states(rstate, n_streams)
-        rstate = rng_mrg.next_rstate(rstate)
+        state = mrg.substream_states(rstate, n_streams)
+        rstate = mrg.next_rstate(rstate)
         call = []
         for size in sizes:
-            sample, state = rng_mrg.mrg_uniform_numpy(
+            sample, state = mrg.mrg_uniform_numpy(
                 state, int(numpy.prod(size)), dtype)
             call.append(sample.reshape(size))
         out.append(call)
@@ -176,7 +178,7 @@ def pytensor_modes():
 
 
 pytensor_only = pytest.mark.skipif(ENGINE != 'pytensor',
-                                   reason='rng_mrg.MRGUniform is for PyTensor')
+                                   reason='MRGUniform is for PyTensor')
 
 
 @pytensor_only
@@ -186,7 +188,7 @@ def test_pytensor_stream_equals_the_reference_in_every_mode(dtype):
     for name, mode in pytensor_modes():
         if name == 'jax' and dtype == 'float64':
             continue    # JAX computes in float32 unless told otherwise
-        f, got = draw_with(rng_mrg.MRGRandomStreams, 2 ** 20 + 5, dtype,
+        f, got = draw_with(mrg_pytensor.MRGRandomStreams, 2 ** 20 + 5, dtype,
                            mode=mode)
         for call in range(2):
             for k in range(2):
@@ -199,7 +201,7 @@ def test_pytensor_stream_equals_the_reference_in_every_mode(dtype):
 def test_pytensor_binomial_is_uniform_below_p():
     expected = reference_draws(77, SIZES, 'float32')
     for name, mode in pytensor_modes():
-        _, got = draw_with(rng_mrg.MRGRandomStreams, 77, 'float32',
+        _, got = draw_with(mrg_pytensor.MRGRandomStreams, 77, 'float32',
                            mode=mode, binomial=True)
         for call in range(2):
             for k in range(2):
@@ -211,15 +213,15 @@ def test_pytensor_binomial_is_uniform_below_p():
 
 @pytensor_only
 def test_pytensor_op_in_place_in_the_c_back_end():
-    f, _ = draw_with(rng_mrg.MRGRandomStreams, 5, 'float32',
+    f, _ = draw_with(mrg_pytensor.MRGRandomStreams, 5, 'float32',
                      mode=pytensor_modes()[0][1])
     ops = [n.op for n in f.maker.fgraph.toposort()
-           if isinstance(n.op, rng_mrg.MRGUniform)]
+           if isinstance(n.op, mrg_pytensor.MRGUniform)]
     assert len(ops) == 2 and all(op.inplace for op in ops)
     with pytest.raises(TypeError, match='int32 matrix'):
-        rng_mrg.MRGUniform('float32', 2)(T.matrix(), [2, 3])
+        mrg_pytensor.MRGUniform('float32', 2)(T.matrix(), [2, 3])
     with pytest.raises(TypeError, match='float32 or float64'):
-        rng_mrg.MRGUniform('int64', 2)
+        mrg_pytensor.MRGUniform('int64', 2)
 
 
 @pytensor_only
@@ -227,12 +229,12 @@ def test_pytensor_op_at_the_edges_in_every_mode():
     """The op's C, Python, Numba and JAX code against the reference, from
     states at the edges of the reductions."""
     from pytensor.compile.mode import Mode
-    expected, new_state = rng_mrg.mrg_uniform_numpy(EDGE_STATES, 12,
+    expected, new_state = mrg.mrg_uniform_numpy(EDGE_STATES, 12,
                                                     'float32')
     for name, mode in pytensor_modes() + [
             ('c, not in place', Mode(linker='cvm', optimizer=None))]:
         state = theano.shared(EDGE_STATES.copy())
-        new, sample = rng_mrg.MRGUniform('float32', 1)(state, [12])
+        new, sample = mrg_pytensor.MRGUniform('float32', 1)(state, [12])
         f = theano.function([], [new, sample], mode=mode)
         got_state, got = f()
         numpy.testing.assert_array_equal(numpy.asarray(got), expected,

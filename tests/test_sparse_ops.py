@@ -1,11 +1,11 @@
-"""sparse_ops.py and the opt-in fast step (``exact=False``): its Op
+"""da_tutorial/ops/fast_step.py, the opt-in fast step (``exact=False``): its Op
 against the tutorial's step differentiated by hand in float64 NumPy, on
 sparse and dense inputs and any number of threads; the step as the
 tutorial's code builds it, and against the exact step over many steps."""
 import numpy
 import pytest
 
-from da_tutorial import sparse_ops
+from da_tutorial.ops import fast_step
 from da_tutorial.engine import T, theano, RandomStreams
 from conftest import synthetic_digits
 from test_fast_ops import float32
@@ -55,7 +55,7 @@ def compiled_step(mode, threads=0):
     """``FastStep`` compiled on function inputs (so not in place)."""
     x, tx, W = (T.matrix(dtype='float32') for _ in range(3))
     b, bp = T.vector(dtype='float32'), T.vector(dtype='float32')
-    outputs = sparse_ops.FastStep(threads=threads)(x, tx, W, b, bp, 0.25)
+    outputs = fast_step.FastStep(threads=threads)(x, tx, W, b, bp, 0.25)
     return theano.function([x, tx, W, b, bp], outputs, mode=mode)
 
 
@@ -97,10 +97,10 @@ def test_shared_parameters_are_updated_in_place():
     x, tilde_x, W0, b0, bp0 = step_inputs(20, 97, 150, 0.15, seed=5)
     params = [theano.shared(v.copy()) for v in (W0, b0, bp0)]
     xs, txs = T.matrix(dtype='float32'), T.matrix(dtype='float32')
-    rows, W, b, bp = sparse_ops.FastStep()(xs, txs, *(params + [0.5]))
+    rows, W, b, bp = fast_step.FastStep()(xs, txs, *(params + [0.5]))
     step = theano.function([xs, txs], T.mean(rows),
                            updates=list(zip(params, [W, b, bp])))
-    assert any(isinstance(n.op, sparse_ops.FastStep) and n.op.inplace
+    assert any(isinstance(n.op, fast_step.FastStep) and n.op.inplace
                for n in step.maker.fgraph.toposort())
     costs = [step(x, tilde_x) for _ in range(2)]
     values = [W0, b0, bp0]
@@ -148,7 +148,7 @@ def test_fast_step_is_the_tutorial_gradient():
         cost, updates = da.get_cost_updates(corruption_level=0.,
                                             learning_rate=0.1, exact=False)
         step = theano.function([x], cost, updates=updates)
-        assert any(isinstance(n.op, sparse_ops.FastStep)
+        assert any(isinstance(n.op, fast_step.FastStep)
                    for n in step.maker.fgraph.toposort())
         got_cost = step(data)
     X = data.astype('float64')
@@ -231,7 +231,7 @@ def test_float64_keeps_the_exact_step():
                       bvis=theano.shared(numpy.zeros(784)))
     cost, updates = da.get_cost_updates(0.3, 0.1, exact=False)
     step = theano.function([x], cost, updates=updates)
-    assert not any(isinstance(n.op, sparse_ops.FastStep)
+    assert not any(isinstance(n.op, fast_step.FastStep)
                    for n in step.maker.fgraph.toposort())
     data = sparse_digits(5).astype('float64')
     # W = 0: every reconstruction is 0.5, each row costs 784 log 2

@@ -131,9 +131,9 @@ MODULES = {
         'pytensor.link.c.params_type', 'pytensor.gradient',
         'pytensor.compile'), {
             'tensor': 'theano.tensor',
-            'mrg_uniform_base': 'da_tutorial.rng_mrg:MRGUniform',
+            'mrg_uniform_base': 'da_tutorial.ops.mrg_pytensor:MRGUniform',
             'mrg_random_make_inplace':
-                'da_tutorial.rng_mrg:mrg_uniform_inplace',
+                'da_tutorial.ops.mrg_pytensor:mrg_uniform_inplace',
             'multinomial': 'theano.sandbox.multinomial'}),
     'theano.sandbox.multinomial': Entry(('theano.tensor',), {}),
     'theano.scan_module': Entry(('pytensor.scan', 'pytensor.scan.basic',

@@ -10,7 +10,7 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.scalar import as_scalar
 
-from da_tutorial import linker_dispatch
+from da_tutorial.ops import linkers
 
 from .._compat import face_names
 
@@ -184,7 +184,7 @@ def _register_jax():
     jax_funcify.register(ChoiceFromUniform)(_jax_choice)
 
 
-linker_dispatch.register('jax', _register_jax)
+linkers.register('jax', _register_jax)
 
 
 # Theano's other names: PyTensor's, where it has them (_table)

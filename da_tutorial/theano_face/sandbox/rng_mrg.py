@@ -1,6 +1,6 @@
 """``theano.sandbox.rng_mrg``: Theano's ``MRG_RandomStreams`` over
 PyTensor, with Theano's numbers for the same seed, in PyTensor's C, Numba
-and JAX modes: ``uniform`` and ``binomial`` (``da_tutorial.rng_mrg``'s
+and JAX modes: ``uniform`` and ``binomial`` (``da_tutorial.ops.mrg``'s
 MRG31k3p stream), and the draws Theano built on its uniforms, built here
 the same way (so the same uniforms give the same numbers): ``normal``
 (Box-Muller), ``truncated_normal``, ``multinomial`` and ``choice``
@@ -14,9 +14,10 @@ from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
 from pytensor.scalar import upcast
 
-from da_tutorial import linker_dispatch, rng_mrg
-from da_tutorial.rng_mrg import (  # noqa: F401
-    M1, M2, MRGUniform as mrg_uniform, guess_n_streams)
+from da_tutorial.ops import linkers, mrg, mrg_pytensor
+from da_tutorial.ops.mrg import M1, M2, guess_n_streams  # noqa: F401
+from da_tutorial.ops.mrg_pytensor import (  # noqa: F401
+    MRGUniform as mrg_uniform)
 
 from .._compat import face_names
 from .multinomial import ChoiceFromUniform, MultinomialFromUniform
@@ -24,21 +25,21 @@ from .multinomial import ChoiceFromUniform, MultinomialFromUniform
 import theano
 
 # Theano's names of the jump matrices (2**72 and 2**134 steps)
-A1p72, A2p72 = (numpy.asarray(rng_mrg.A1P72), numpy.asarray(rng_mrg.A2P72))
-A1p134, A2p134 = (numpy.asarray(rng_mrg.A1P134),
-                  numpy.asarray(rng_mrg.A2P134))
+A1p72, A2p72 = (numpy.asarray(mrg.A1P72), numpy.asarray(mrg.A2P72))
+A1p134, A2p134 = (numpy.asarray(mrg.A1P134),
+                  numpy.asarray(mrg.A2P134))
 MASK12, MASK13, MASK2, MULT2 = 511, 16777215, 65535, 21069
 NORM = 4.656612873077392578125e-10
 
 
 def ff_2p134(rstate):
     """``rstate`` 2**134 steps on."""
-    return numpy.asarray(rng_mrg.next_rstate(rstate), dtype='int32')
+    return numpy.asarray(mrg.next_rstate(rstate), dtype='int32')
 
 
 def ff_2p72(rstate):
     """``rstate`` 2**72 steps on."""
-    return rng_mrg.substream_states(rstate, 2)[1]
+    return mrg.substream_states(rstate, 2)[1]
 
 
 # the int32 constants Theano's MRG code shifts and masks by
@@ -69,7 +70,7 @@ class DotModulo(object):
 def mrg_next_value(rstate, new_rstate, NORM, mask, offset):
     """One MRG31k3p step of the six numbers ``rstate``, written into
     ``new_rstate``; returns the sample (Theano's reference in Python)."""
-    new, d = rng_mrg.mrg_step(tuple(numpy.asarray(
+    new, d = mrg.mrg_step(tuple(numpy.asarray(
         rstate, dtype='int64').astype('uint32').reshape(6, 1)))
     new_rstate[...] = numpy.array(new).ravel().astype('int32')
     return float(d[0]) * NORM
@@ -130,7 +131,7 @@ class TruncatedFix(Op):
         z0, z1, cos_theta, sin_theta, rstate = inputs
         bad0, bad1 = (z0 < -2.) | (z0 > 2.), (z1 < -2.) | (z1 > 2.)
         n0 = int(bad0.sum())
-        u, outputs[0][0] = rng_mrg.mrg_uniform_numpy(
+        u, outputs[0][0] = mrg.mrg_uniform_numpy(
             rstate, n0 + int(bad1.sum()), self.dtype)
         r = _radii(u, self.dtype, numpy)
         outputs[1][0] = numpy.concatenate([
@@ -165,11 +166,11 @@ def _jax_truncated_fix(op, node=None, **kwargs):
         n_streams, parts = rstate.shape[0], []
         for start in range(0, z0.shape[0] + z1.shape[0], n_streams):
             count = min(n_streams, z0.shape[0] + z1.shape[0] - start)
-            new, d = rng_mrg.mrg_step(tuple(c[:count] for c in state), jnp)
+            new, d = mrg.mrg_step(tuple(c[:count] for c in state), jnp)
             used = start + jnp.arange(count) < n_fix
             state = [c.at[:count].set(jnp.where(used, v, c[:count]))
                      for c, v in zip(state, new)]
-            parts.append(d.astype(dtype) * jnp.asarray(rng_mrg.NORM[dtype],
+            parts.append(d.astype(dtype) * jnp.asarray(mrg.NORM[dtype],
                                                       dtype))
         r = _radii(jnp.concatenate(parts), dtype, jnp)
 
@@ -189,10 +190,10 @@ def _register_jax():
     jax_funcify.register(TruncatedFix)(_jax_truncated_fix)
 
 
-linker_dispatch.register('jax', _register_jax)
+linkers.register('jax', _register_jax)
 
 
-class MRG_RandomStreams(rng_mrg.MRGRandomStreams):
+class MRG_RandomStreams(mrg_pytensor.MRGRandomStreams):
     """Theano's ``MRG_RandomStreams``: symbolic random draws from the
     MRG31k3p generator, Theano's numbers for the same seed.
 

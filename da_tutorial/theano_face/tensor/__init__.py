@@ -26,7 +26,7 @@ from pytensor.scalar.basic import BinaryScalarOp, upgrade_to_float
 from pytensor.tensor.elemwise import DimShuffle as _DimShuffle
 from pytensor.tensor.elemwise import Elemwise
 
-from da_tutorial import linker_dispatch
+from da_tutorial.ops import linkers
 
 from .._compat import face_names
 from ..gradient import Lop, Rop, consider_constant  # noqa: F401
@@ -292,7 +292,7 @@ def _register_jax():
     jax_funcify.register(Rebroadcast)(_jax_rebroadcast)
 
 
-linker_dispatch.register('jax', _register_jax)
+linkers.register('jax', _register_jax)
 
 
 def addbroadcast(x, *axes):

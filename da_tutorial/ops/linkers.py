@@ -10,7 +10,8 @@ the registration, and a rewrite tagged with the mode's name (which
 PyTensor runs in that mode only, before its linker) makes the pending
 ones the first time it runs.
 
-Imported once PyTensor is (``engine.py``, the Theano face).
+PyTensor only: imported once PyTensor is (by ``mrg_pytensor``, the Theano
+face, ``jax_slices``).
 """
 from pytensor.compile import optdb
 from pytensor.graph.rewriting.basic import GraphRewriter
@@ -20,12 +21,23 @@ _pending = {'jax': [], 'numba': []}
 
 def register(mode, registration):
     """Call ``registration()`` (which imports the mode's dispatch and
-    registers there) when ``mode`` ('jax' or 'numba') first compiles."""
+    registers there) when ``mode`` first compiles.
+
+    :type mode: str
+    :param mode: 'jax' or 'numba'
+
+    :type registration: callable
+    :param registration: called without arguments, once
+    """
     _pending[mode].append(registration)
 
 
 class RegisterPending(GraphRewriter):
-    """Makes the pending registrations of one mode; changes no graph."""
+    """Makes the pending registrations of one mode; changes no graph.
+
+    :type mode: str
+    :param mode: 'jax' or 'numba'
+    """
 
     def __init__(self, mode):
         self.mode = mode

@@ -1,66 +1,9 @@
-"""The opt-in fast dA step (``step='fast'``): the same model and the same
-noise, its last bits summed another way.
+/* The opt-in fast step (FastStep, fast_step.py): one SGD step of the
+   tutorial's dA in C, its products on the nonzero pixels where the input
+   is sparse, on OpenMP threads that split the hidden units and the pixels
+   (every sum in the same order whatever their number).  Needs xent.h,
+   <string.h> and <stdlib.h>. */
 
-``dA.get_cost_updates(..., step='fast')`` builds its step from one Op,
-``FastStep``, instead of ``T.grad`` of the tutorial's cost.  It computes
-the whole step in C:
-
-* the encoder ``y = sigmoid(x~ W + b)`` adds only the rows of ``W`` that a
-  nonzero pixel picks where ``x~`` is sparse (an MNIST row is about 81 %
-  zeros, more once corrupted).  Sparse or not is decided per minibatch: a
-  third or more nonzero (dense data, an SdA's upper layers) takes the dense
-  kernel;
-* the decoder, the cross-entropy and the gradient, written out:
-  ``dz = (z - x) / B``, ``dy = dz W * y (1 - y)``, and W's update
-  ``-lr (dz^T y + x~^T dy)`` in one pass over W, its second term on the
-  rows of the minibatch that have a nonzero pixel there;
-* a float32 sigmoid the compiler vectorises (within 3 ulp).
-
-Its threads (OpenMP) split the hidden units for the encoder and ``dy``, and
-the pixels for the decoder and W's update.  Every sum runs in the same order
-whatever their number: one thread and two give the same bits.  They are as
-many as the BLAS uses (OpenBLAS: ``OPENBLAS_NUM_THREADS``; else
-``OMP_NUM_THREADS``, else one per core).  The kernels are float32, for the
-CPU's C back end; ``applies`` says when.
-"""
-import functools
-
-import numpy
-
-from .engine import ENGINE, T
-from .fast_ops import (_OpBase, Apply, _XENT_C, grad_not_implemented,
-                       node_rewriter, optdb)
-from .rng_mrg import source_hash
-
-if ENGINE == 'theano':
-    from theano.gof.cmodule import GCC_compiler
-    from theano.tensor.blas import ldflags
-else:
-    from pytensor.link.c.cmodule import GCC_compiler
-    from pytensor.tensor.blas import ldflags
-
-
-def applies(*variables):
-    """True where ``FastStep`` can run the step: float32 graphs compiled
-    for the CPU's C code (not a GPU; PyTensor's Numba and JAX modes are
-    ``dA.build_train_function``'s to check).
-
-    :type variables: theano variables
-    :param variables: the step's inputs and parameters
-    """
-    from .engine import DEVICE
-    return DEVICE.startswith('cpu') and \
-        all(v.dtype == 'float32' for v in variables)
-
-
-@functools.lru_cache(maxsize=None)
-def _openmp_flags():
-    """``['-fopenmp']`` where the engine's compiler takes it (else the step
-    runs on one thread)."""
-    return ['-fopenmp'] if GCC_compiler.try_flags(['-fopenmp']) else []
-
-
-_STEP_C = _XENT_C + r"""
 #ifdef _OPENMP
 #include <omp.h>
 #else
@@ -531,9 +474,7 @@ static void da_step(int B, int V, int H, const float* x, const float* xt,
         rowcost[i] = (float)s;
     }
 }
-"""
 
-_STEP_C += r"""
 /* the threads of a step: `want`, else as many as the BLAS uses */
 static int da_threads(int want) {
     if (want > 0)
@@ -570,262 +511,89 @@ static int da_result(PyArrayObject* a, int inplace, PyArrayObject** out) {
     *out = r;
     return r == NULL;
 }
-"""
 
+/* da_step's work space, kept by each node from one call to the next */
+typedef struct {
+    float* f;
+    int* i;
+    npy_intp nf, ni;
+} da_work;
 
-def _as(var, ndim, name):
-    var = T.as_tensor_variable(var)
-    if var.ndim != ndim or var.dtype != 'float32':
-        raise TypeError('FastStep: %s must be a float32 %d-d tensor, got '
-                        '%s %d-d' % (name, ndim, var.dtype, var.ndim))
-    return var
-
-
-def fast_cost_updates(da, tilde_x, learning_rate):
-    """The step of ``dA.get_cost_updates(..., step='fast')``: the
-    tutorial's cost and its SGD updates, computed together by ``FastStep``.
-
-    With ``y = sigmoid(tilde_x W + b)``, ``z = sigmoid(y W' + b')`` and
-    the mean cross-entropy over the B rows, the gradient at the
-    reconstruction's pre-activation is ``dz = (z - x) / B``, at the
-    hidden one ``dy = dz W * y (1 - y)``, and W's is
-    ``tilde_x^T dy + dz^T y`` (W is also ``W_prime``).
-
-    :type da: dA
-    :param da: the model (its input ``da.x`` and parameters)
-
-    :type tilde_x: theano variable
-    :param tilde_x: the corrupted minibatch
-
-    :type learning_rate: float or symbolic scalar
-    :param learning_rate: SGD step size, > 0
-
-    :returns: (cost, updates), as ``dA.get_cost_updates``
-    """
-    rows, W, b, b_prime = FastStep()(da.x, tilde_x, da.W, da.b, da.b_prime,
-                                     learning_rate)
-    updates = [(da.W, W), (da.b, b), (da.b_prime, b_prime)]
-    return T.mean(rows), updates
-
-
-def fast_step_numpy(x, tilde_x, W, b, b_prime, learning_rate):
-    """The step's math in float64 NumPy (the Op's Python implementation):
-    the rows' costs and the new ``W``, ``b``, ``b_prime``."""
-    x, tilde_x, W, b, b_prime = (numpy.asarray(v, dtype='float64') for v in
-                                 (x, tilde_x, W, b, b_prime))
-    y = 1 / (1 + numpy.exp(-(tilde_x.dot(W) + b)))
-    a = y.dot(W.T) + b_prime
-    z = 1 / (1 + numpy.exp(-a))
-    rows = (numpy.log1p(numpy.exp(-numpy.abs(a))) + (1 - x) *
-            numpy.maximum(a, 0) + x * numpy.maximum(-a, 0)).sum(axis=1)
-    dz = (z - x) / max(len(x), 1)
-    dy = dz.dot(W) * y * (1 - y)
-    lr = float(learning_rate)
-    return (rows, W - lr * (tilde_x.T.dot(dy) + dz.T.dot(y)),
-            b - lr * dy.sum(axis=0), b_prime - lr * dz.sum(axis=0))
-
-
-class FastStep(_OpBase):
-    """``FastStep()(x, tilde_x, W, b, b_prime, learning_rate)`` ->
-    ``(cost_rows, W, b, b_prime)``: one SGD step of the tutorial's dA on a
-    minibatch, ``cost_rows`` the cross-entropy of each row before the step,
-    the others the parameters after it.  Created non-destructive; a rewrite
-    makes it update the parameters in place where the engine allows it (a
-    step's shared variables), as for its own gemm.
-
-    :type x: float32 matrix (B x V)
-    :param x: the clean minibatch
-
-    :type tilde_x: float32 matrix (B x V)
-    :param tilde_x: the corrupted minibatch
-
-    :type W: float32 matrix (V x H)
-    :param W: the weights (also ``W_prime``, transposed)
-
-    :type b: float32 vector (H)
-    :param b: the hidden units' biases
-
-    :type b_prime: float32 vector (V)
-    :param b_prime: the reconstruction's biases
-
-    :type learning_rate: float32 scalar
-    :param learning_rate: the SGD step size
-
-    :type threads: int
-    :param threads: 0 (the default): as many as the BLAS uses; else this
-                    many (the result is the same)
-    """
-    __props__ = ('inplace', 'threads')
-    C_CODE = r"""
-{
-PyArrayObject* xc = da_contiguous(%(x)s, 2, "x");
-PyArrayObject* tc = xc ? da_contiguous(%(tx)s, 2, "tilde_x") : NULL;
-if (tc == NULL) { Py_XDECREF(xc); %(fail)s }
-if (PyArray_NDIM(%(W)s) != 2 || PyArray_NDIM(%(b)s) != 1
-    || PyArray_NDIM(%(bp)s) != 1) {
-    PyErr_SetString(PyExc_TypeError, "FastStep: W must be a matrix, b and "
-                    "b_prime vectors");
-    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
-}
-npy_intp B = PyArray_DIMS(xc)[0], V = PyArray_DIMS(xc)[1];
-npy_intp H = PyArray_DIMS(%(W)s)[1];
-if (PyArray_DIMS(tc)[0] != B || PyArray_DIMS(tc)[1] != V
-    || PyArray_DIMS(%(W)s)[0] != V || PyArray_DIMS(%(b)s)[0] != H
-    || PyArray_DIMS(%(bp)s)[0] != V) {
-    PyErr_Format(PyExc_ValueError, "FastStep: x is %%ldx%%ld, tilde_x "
-        "%%ldx%%ld, W %%ldx%%ld, b %%ld, b_prime %%ld: W must be (pixels x "
-        "units)", (long)B, (long)V, (long)PyArray_DIMS(tc)[0],
-        (long)PyArray_DIMS(tc)[1], (long)PyArray_DIMS(%(W)s)[0], (long)H,
-        (long)PyArray_DIMS(%(b)s)[0], (long)PyArray_DIMS(%(bp)s)[0]);
-    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
-}
-if (da_result(%(W)s, %(inplace)d, &%(Wo)s)
-    || da_result(%(b)s, %(inplace)d, &%(bo)s)
-    || da_result(%(bp)s, %(inplace)d, &%(bpo)s)) {
-    Py_DECREF(xc); Py_DECREF(tc); %(fail)s
-}
-if (%(rows)s == NULL || PyArray_DIMS(%(rows)s)[0] != B) {
-    Py_XDECREF(%(rows)s);
-    %(rows)s = (PyArrayObject*)PyArray_ZEROS(1, &B, NPY_FLOAT32, 0);
-    if (%(rows)s == NULL) { Py_DECREF(xc); Py_DECREF(tc); %(fail)s }
-}
-if (B > 0 && V > 0 && H > 0) {
+/* da_fast_step_op's work once x and tilde_x are C-contiguous (xc, tc) */
+static int da_fast_step_run(PyArrayObject* xc, PyArrayObject* tc,
+                            PyArrayObject* W, PyArrayObject* b,
+                            PyArrayObject* bp, PyArrayObject* lr,
+                            int inplace, int threads, da_work* work,
+                            PyArrayObject** rows, PyArrayObject** Wo,
+                            PyArrayObject** bo, PyArrayObject** bpo) {
+    if (PyArray_NDIM(W) != 2 || PyArray_NDIM(b) != 1
+        || PyArray_NDIM(bp) != 1) {
+        PyErr_SetString(PyExc_TypeError, "FastStep: W must be a matrix, b "
+                        "and b_prime vectors");
+        return -1;
+    }
+    npy_intp B = PyArray_DIMS(xc)[0], V = PyArray_DIMS(xc)[1];
+    npy_intp H = PyArray_DIMS(W)[1];
+    if (PyArray_DIMS(tc)[0] != B || PyArray_DIMS(tc)[1] != V
+        || PyArray_DIMS(W)[0] != V || PyArray_DIMS(b)[0] != H
+        || PyArray_DIMS(bp)[0] != V) {
+        PyErr_Format(PyExc_ValueError, "FastStep: x is %ldx%ld, tilde_x "
+            "%ldx%ld, W %ldx%ld, b %ld, b_prime %ld: W must be (pixels x "
+            "units)", (long)B, (long)V, (long)PyArray_DIMS(tc)[0],
+            (long)PyArray_DIMS(tc)[1], (long)PyArray_DIMS(W)[0], (long)H,
+            (long)PyArray_DIMS(b)[0], (long)PyArray_DIMS(bp)[0]);
+        return -1;
+    }
+    if (da_result(W, inplace, Wo) || da_result(b, inplace, bo)
+        || da_result(bp, inplace, bpo))
+        return -1;
+    if (*rows == NULL || PyArray_DIMS(*rows)[0] != B) {
+        Py_XDECREF(*rows);
+        *rows = (PyArrayObject*)PyArray_ZEROS(1, &B, NPY_FLOAT32, 0);
+        if (*rows == NULL)
+            return -1;
+    }
+    if (B == 0 || V == 0 || H == 0)
+        return 0;
     npy_intp nf, ni;
     da_work_size((int)B, (int)V, (int)H, &nf, &ni);
-    if (nf > nf_%(name)s || ni > ni_%(name)s) {
-        free(work_%(name)s);
-        free(iwork_%(name)s);
-        work_%(name)s = (float*)malloc(nf * sizeof(float));
-        iwork_%(name)s = (int*)malloc(ni * sizeof(int));
-        nf_%(name)s = ni_%(name)s = 0;
-        if (work_%(name)s == NULL || iwork_%(name)s == NULL) {
-            PyErr_NoMemory(); Py_DECREF(xc); Py_DECREF(tc); %(fail)s
+    if (nf > work->nf || ni > work->ni) {
+        free(work->f);
+        free(work->i);
+        work->f = (float*)malloc(nf * sizeof(float));
+        work->i = (int*)malloc(ni * sizeof(int));
+        work->nf = work->ni = 0;
+        if (work->f == NULL || work->i == NULL) {
+            PyErr_NoMemory();
+            return -1;
         }
-        nf_%(name)s = nf;
-        ni_%(name)s = ni;
+        work->nf = nf;
+        work->ni = ni;
     }
-    float lr = ((float*)PyArray_DATA(%(lr)s))[0];
     da_step((int)B, (int)V, (int)H, (const float*)PyArray_DATA(xc),
-            (const float*)PyArray_DATA(tc), (float*)PyArray_DATA(%(Wo)s),
-            (float*)PyArray_DATA(%(bo)s), (float*)PyArray_DATA(%(bpo)s),
-            lr, (float*)PyArray_DATA(%(rows)s), da_threads(%(threads)d),
-            work_%(name)s, iwork_%(name)s);
+            (const float*)PyArray_DATA(tc), (float*)PyArray_DATA(*Wo),
+            (float*)PyArray_DATA(*bo), (float*)PyArray_DATA(*bpo),
+            ((float*)PyArray_DATA(lr))[0], (float*)PyArray_DATA(*rows),
+            da_threads(threads), work->f, work->i);
+    return 0;
 }
-Py_DECREF(xc); Py_DECREF(tc);
+
+/* FastStep's work: the step on the minibatch x, its corrupted copy tx,
+   W, b, bp and the learning rate lr (a float32 scalar): *rows = the rows'
+   costs before the step, *Wo, *bo, *bpo = the parameters after it (W, b,
+   bp themselves where inplace and they can be written).  threads: 0, as
+   many as the BLAS uses.  Returns 0, or -1 with a Python error set. */
+static int da_fast_step_op(PyArrayObject* x, PyArrayObject* tx,
+                           PyArrayObject* W, PyArrayObject* b,
+                           PyArrayObject* bp, PyArrayObject* lr,
+                           int inplace, int threads, da_work* work,
+                           PyArrayObject** rows, PyArrayObject** Wo,
+                           PyArrayObject** bo, PyArrayObject** bpo) {
+    PyArrayObject* xc = da_contiguous(x, 2, "x");
+    PyArrayObject* tc = xc ? da_contiguous(tx, 2, "tilde_x") : NULL;
+    int status = tc == NULL ? -1 : da_fast_step_run(
+        xc, tc, W, b, bp, lr, inplace, threads, work, rows, Wo, bo, bpo);
+    Py_XDECREF(xc);
+    Py_XDECREF(tc);
+    return status;
 }
-"""
-
-    def __init__(self, inplace=False, threads=0):
-        self.inplace = inplace
-        self.threads = int(threads)
-        if inplace:
-            self.destroy_map = {1: [2], 2: [3], 3: [4]}
-
-    def make_node(self, x, tilde_x, W, b, b_prime, learning_rate):
-        x, tilde_x, W = _as(x, 2, 'x'), _as(tilde_x, 2, 'tilde_x'), \
-            _as(W, 2, 'W')
-        b, b_prime = _as(b, 1, 'b'), _as(b_prime, 1, 'b_prime')
-        lr = _as(T.cast(learning_rate, 'float32'), 0, 'learning_rate')
-        rows = T.TensorType('float32', (x.broadcastable[0],))()
-        return Apply(self, [x, tilde_x, W, b, b_prime, lr],
-                     [rows, W.type(), b.type(), b_prime.type()])
-
-    def perform(self, node, inputs, output_storage, params=None):
-        results = fast_step_numpy(*inputs)
-        for k, value in enumerate(results):
-            value = value.astype('float32')
-            if self.inplace and k > 0:     # as the C code: in place
-                inputs[k + 1][...] = value
-                value = inputs[k + 1]
-            output_storage[k][0] = value
-
-    def grad(self, inputs, output_grads):
-        # it is the gradient step itself
-        return [grad_not_implemented(self, i, v)
-                for i, v in enumerate(inputs)]
-
-    def c_headers(self, **kwargs):
-        return ['<string.h>', '<stdlib.h>']
-
-    def c_support_code(self, **kwargs):
-        return _STEP_C
-
-    def c_support_code_struct(self, node, name):
-        # the work space, kept from one call to the next
-        return ('float* work_%(n)s; int* iwork_%(n)s; '
-                'npy_intp nf_%(n)s, ni_%(n)s;' % dict(n=name))
-
-    def c_init_code_struct(self, node, name, sub):
-        return ('work_%(n)s = NULL; iwork_%(n)s = NULL; '
-                'nf_%(n)s = ni_%(n)s = 0;' % dict(n=name))
-
-    def c_cleanup_code_struct(self, node, name):
-        return 'free(work_%(n)s); free(iwork_%(n)s);' % dict(n=name)
-
-    def c_libraries(self, **kwargs):
-        # the BLAS, for its thread count only
-        return ldflags()
-
-    def c_lib_dirs(self, **kwargs):
-        return ldflags(libs=False, libs_dir=True)
-
-    def c_compile_args(self, **kwargs):
-        # -fno-trapping-math: the branch-free selects become vector code
-        return ldflags(libs=False, flags=True) + _openmp_flags() + \
-            ['-fno-trapping-math']
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, tx, W, b, bp, lr = inputs
-        rows, Wo, bo, bpo = outputs
-        return self.C_CODE % dict(
-            x=x, tx=tx, W=W, b=b, bp=bp, lr=lr, rows=rows, Wo=Wo, bo=bo,
-            bpo=bpo, name=name, fail=sub['fail'], inplace=int(self.inplace),
-            threads=self.threads)
-
-    def c_code_cache_version(self):
-        return (2, source_hash(_STEP_C + self.C_CODE))
-
-
-# Ops that call a BLAS (the engine's, or NumPy's for Dot)
-_BLAS_OPS = ('Dot', 'Dot22', 'Dot22Scalar', 'Gemm', 'Gemv', 'CGemv', 'Ger',
-             'CGer', 'BatchedDot')
-
-
-def fast_step_inplace(fgraph, node):
-    """``FastStep()`` -> its in-place version, where the engine's destroy
-    handler allows it (as for its own gemm); on one thread where the same
-    function calls a BLAS (the layers below an SdA layer): after each call
-    the BLAS's idle threads spin for a while, and the step's second thread
-    waiting for a core made SdA's layer-1 step 16 times slower (measured,
-    docs/speed.md)."""
-    if not isinstance(node.op, FastStep) or node.op.inplace:
-        return False
-    threads = node.op.threads
-    if threads == 0 and any(type(n.op).__name__ in _BLAS_OPS
-                            for n in fgraph.apply_nodes):
-        threads = 1
-    return FastStep(inplace=True, threads=threads).make_node(
-        *node.inputs).outputs
-
-
-if ENGINE == 'theano':       # (Theano's node knows its graph)
-    local_fast_step_inplace = node_rewriter([FastStep], inplace=True)(
-        lambda node: fast_step_inplace(node.fgraph, node))
-else:
-    from pytensor.graph.rewriting.basic import node_rewriter as _rewriter
-    local_fast_step_inplace = _rewriter([FastStep], inplace=True)(
-        fast_step_inplace)
-
-
-if ENGINE == 'theano':
-    from theano.gof.opt import TopoOptimizer
-    optdb.register('dA_fast_step_inplace', TopoOptimizer(
-        local_fast_step_inplace,
-        failure_callback=TopoOptimizer.warn_inplace), 70.5,
-        'fast_run', 'inplace')
-else:
-    from pytensor.graph.rewriting.basic import WalkingGraphRewriter
-    optdb.register('dA_fast_step_inplace', WalkingGraphRewriter(
-        local_fast_step_inplace,
-        failure_callback=WalkingGraphRewriter.warn_inplace),
-        'fast_run', 'inplace', position=70.5)

@@ -1,10 +1,10 @@
-"""Time the fast step (``da_tutorial/sparse_ops.py``'s ``FastStep``) on
+"""Time the fast step (``da_tutorial/ops/fast_step.py``'s ``FastStep``) on
 one, two and the BLAS's number of threads, against the exact step (the
 tutorial's ``T.grad``) on the same MNIST minibatches, at ``dA.py``'s
 minibatch of 20 (784-500) and ``SdA.py``'s of 1 (784-1000).
 
-    python bench/bench_sparse_ops.py                 # 0 % and 30 %
-    python bench/bench_sparse_ops.py --rounds 21 --corruption 0.3
+    python bench/bench_fast_step.py                  # 0 % and 30 %
+    python bench/bench_fast_step.py --rounds 21 --corruption 0.3
 
 Each row is a compiled SGD step of one dA (the noise drawn in the graph,
 as ``get_cost_updates`` does), called with one minibatch after another;
@@ -26,9 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 def steps(batch, n_hidden, level):
     """(name, compiled step of a minibatch) for each row, on one dA."""
     from dA import dA
-    from da_tutorial import sparse_ops
     from da_tutorial.engine import theano, T, RandomStreams
-    from da_tutorial.fast_ops import fast_mode
+    from da_tutorial.ops.compile_mode import fast_mode
+    from da_tutorial.ops.fast_step import FastStep
     # typed as one row at batch 1, as SdA.py's minibatch is
     x = T.row('x') if batch == 1 else T.matrix('x')
     da = dA(numpy_rng=numpy.random.RandomState(0),
@@ -41,7 +41,7 @@ def steps(batch, n_hidden, level):
     for threads, name in ((1, '1 thread'), (2, '2 threads'),
                           (0, 'the BLAS\'s threads')):
         tilde_x = da.get_corrupted_input(x, level)
-        costs, W, b, b_prime = sparse_ops.FastStep(threads=threads)(
+        costs, W, b, b_prime = FastStep(threads=threads)(
             x, tilde_x, da.W, da.b, da.b_prime, 0.1)
         rows.append(('fast step, ' + name, theano.function(
             [x], T.mean(costs), mode=mode,
