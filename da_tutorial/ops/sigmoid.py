@@ -32,39 +32,10 @@ _SIGMOID_C = {
     'pytensor': ('%(z)s = 1.0f / (1.0f + exp(-%(x)s));',
                  '%(z)s = 1.0f / (1.0f + ex_expf(-%(x)s));')}[ENGINE]
 
-# SigmoidElemwise's per-node glue: its operands (sigmoid.c), then its loop
-_C_CODE = r"""{
-PyArrayObject* inputs_[%(n_in)d] = {%(inputs)s};
-static const int bcast_[%(n_bcast)d] = {%(bcast)s};
-PyArrayObject* in_[%(n_in)d] = {NULL};
-npy_intp R, C;
-if (se_inputs(%(n_in)d, inputs_, bcast_, in_, &R, &C)%(outputs)s) {
-    se_release(%(n_in)d, in_);
-    %(fail)s
-}
-{
-%(pointers)s
-if (ex_expf_same()) {
-%(loop_ex_expf)s
-} else {
-%(loop_exp)s
-}
-}
-se_release(%(n_in)d, in_);
-}"""
-# by chunks of a row: the results go to a local array first, so that the
-# compiler need not check whether the output is an input (in place, it is)
-_LOOP = r"""for (npy_intp r = 0; r < R; r++)
-for (npy_intp c0 = 0; c0 < C; c0 += 256) {
-npy_intp m = C - c0 < 256 ? C - c0 : 256;
-for (npy_intp c = 0; c < m; c++) {
-%(reads)s
-%(declare)s
-%(body)s
-%(keep)s
-}
-%(copy)s
-}"""
+# SigmoidElemwise's per-node code (sigmoid_node.c, a template filled in
+# per node): its operands and its loop, then the loop itself
+_C_CODE, _LOOP = c_source('sigmoid_node.c').split('---- */\n', 1)
+_C_CODE = _C_CODE[:_C_CODE.rindex('/* ----')]
 # input k's element, by the sides it broadcasts (rows, columns)
 _READ = {(False, False): 'r * C + c0 + c', (True, False): 'c0 + c',
          (False, True): 'r', (True, True): '0'}
