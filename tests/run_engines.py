@@ -11,20 +11,23 @@ virtual environment of its own: README.md's test command, and what CI runs.
   brings PyTensor.
 
 ``--quick`` runs only the tests not marked ``slow`` (none starts a Python
-or pip, builds a wheel, runs a whole script or trains for seconds), and
-reinstalls the project only where its build files changed since the last
-install into that environment.
+or pip, builds a wheel, runs a whole script or takes seconds), reinstalls
+the project only where its build files changed since the last install
+into that environment, and runs the two legs side by side, each leg's
+output shown when both are done.
 
 Pythons are looked for as ``python3.N`` on PATH and in pyenv's versions
 folder.  A leg without a Python for it is skipped, saying so, unless the
 environment variable ``DA_TEST_REQUIRE`` names it (CI: ``theano,pytensor``).
 Exits with 0 when every leg that ran passed, and at least one ran.
 """
+import concurrent.futures
 import glob
 import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,16 +82,17 @@ def pick_python(pythons, low, high):
     return max(fits) if fits else None
 
 
-def run_leg(name, python, pytest_args, quick=False):
+def run_leg(name, python, pytest_args, quick=False, out=None):
     """Make the leg's venv, install the project with its test extra (with
-    ``quick``, only where the install is not current), run pytest there;
-    return (passed, seconds)."""
+    ``quick``, only where the install is not current), run pytest there,
+    writing to the file ``out`` (None: this process's output); return
+    (passed, seconds)."""
     venv = os.path.join(REPO, LEGS[name][0])
     bin_python = os.path.join(venv, 'bin', 'python')
     start = time.time()
     print('\n=== %s leg: Python %s (%s) in %s ===' % (
         name, '.'.join(map(str, python[0])), python[1], LEGS[name][0]),
-        flush=True)
+        file=out or sys.stdout, flush=True)
     steps = [[python[1], '-m', 'venv', '--clear', venv]] if not \
         same_python(bin_python, python[0]) else []
     install = [bin_python, '-m', 'pip', 'install', '-q', '-e', '.[test]']
@@ -98,15 +102,32 @@ def run_leg(name, python, pytest_args, quick=False):
     steps.append([bin_python, '-m', 'pytest'] + pytest_args)
     env = dict(os.environ)
     env.pop('DA_BACKEND', None)    # each leg uses the engine it installed
+    stderr = None if out is None else subprocess.STDOUT
     for step in steps:
         if step is install and os.path.exists(stamp):
             os.remove(stamp)       # a failed install is not current
-        if subprocess.run(step, cwd=REPO, env=env).returncode != 0:
+        if subprocess.run(step, cwd=REPO, env=env, stdout=out,
+                          stderr=stderr).returncode != 0:
             return False, time.time() - start
         if step is install:
             with open(stamp, 'w') as f:
                 f.write(digest)
     return True, time.time() - start
+
+
+def run_side_by_side(legs, pytest_args):
+    """Run the quick tier of each (name, python) of ``legs`` at once (on a
+    core each); print each one's output when all are done, in order;
+    return their (passed, seconds)."""
+    outs = [tempfile.TemporaryFile('w+') for _ in legs]
+    with concurrent.futures.ThreadPoolExecutor(max(len(legs), 1)) as pool:
+        outcomes = list(pool.map(lambda leg, out: run_leg(
+            *leg, pytest_args, quick=True, out=out), legs, outs))
+    for out in outs:
+        out.seek(0)
+        sys.stdout.write(out.read())
+        out.close()
+    return outcomes
 
 
 def build_digest():
@@ -148,15 +169,21 @@ def main(argv):
     required = [n for n in os.environ.get('DA_TEST_REQUIRE', '').split(',')
                 if n]
     pythons = python_versions()
+    found = {name: pick_python(pythons, low, high)
+             for name, (_, low, high) in LEGS.items()}
+    legs = [(name, python) for name, python in found.items() if python]
+    outcomes = dict(zip([name for name, _ in legs], run_side_by_side(
+        legs, pytest_args) if quick else [run_leg(name, python, pytest_args)
+                                          for name, python in legs]))
     results, status = [], 0
     for name, (_, low, high) in LEGS.items():
-        python = pick_python(pythons, low, high)
+        python = found[name]
         if python is None:
             results.append('%s: not run, no Python %d.%d to %d.%d found'
                            % ((name,) + low + high))
             status = 1 if name in required else status
             continue
-        passed, seconds = run_leg(name, python, pytest_args, quick)
+        passed, seconds = outcomes[name]
         results.append('%s: %s (Python %s, %.0f s in all)' % (
             name, 'passed' if passed else 'FAILED',
             '.'.join(map(str, python[0])), seconds))
