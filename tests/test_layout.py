@@ -1,7 +1,8 @@
 """The house: the tutorial's modules at the top, the machinery in the
-``da_tutorial`` package; no import cycle, nothing shadowed, and a regular
-(non-editable) install that runs from anywhere and writes nothing beside
-itself."""
+``da_tutorial`` package; no import cycle, the package never imports the
+tutorial's modules (both read from the source with ``ast``), nothing
+shadowed, and a regular (non-editable) install that runs from anywhere and
+writes nothing beside itself."""
 import ast
 import shutil
 import subprocess
