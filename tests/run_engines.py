@@ -1,7 +1,7 @@
 """Install the project and run the test suite on both engines, each in a
 virtual environment of its own: README.md's test command, and what CI runs.
 
-    python3 tests/run_engines.py [pytest options]
+    python3 tests/run_engines.py [--quick] [pytest options]
 
 * Theano leg: ``.venv-theano``, made with a Python 3.8 to 3.11 (the one
   running this script if it is one, else the newest found), where
@@ -10,21 +10,33 @@ virtual environment of its own: README.md's test command, and what CI runs.
   later found (the Python PyTensor users have), where the same command
   brings PyTensor.
 
+``--quick`` runs only the tests not marked ``slow`` (none starts a Python
+or pip, builds a wheel, runs a whole script or takes seconds), reinstalls
+the project only where its build files changed since the last install
+into that environment, and runs the two legs side by side, each leg's
+output shown when both are done.
+
 Pythons are looked for as ``python3.N`` on PATH and in pyenv's versions
 folder.  A leg without a Python for it is skipped, saying so, unless the
 environment variable ``DA_TEST_REQUIRE`` names it (CI: ``theano,pytensor``).
 Exits with 0 when every leg that ran passed, and at least one ran.
 """
+import concurrent.futures
 import glob
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # leg: (virtual environment, lowest and highest Python (major, minor))
 LEGS = {'theano': ('.venv-theano', (3, 8), (3, 11)),
         'pytensor': ('.venv-pytensor', (3, 12), (3, 99))}
+# the build files an install is made from; the venv keeps their digest
+BUILD_FILES = ('setup.py', 'setup.cfg', 'pyproject.toml')
+INSTALLED_FROM = 'dA-tutorial-installed-from'
 PROBE = ('import sys, venv, ensurepip; '
          'print("%d.%d.%d" % sys.version_info[:3])')
 
@@ -70,25 +82,70 @@ def pick_python(pythons, low, high):
     return max(fits) if fits else None
 
 
-def run_leg(name, python, pytest_args):
-    """Make the leg's venv, install the project with its test extra, run
-    pytest there; return (passed, seconds)."""
+def run_leg(name, python, pytest_args, quick=False, out=None):
+    """Make the leg's venv, install the project with its test extra (with
+    ``quick``, only where the install is not current), run pytest there,
+    writing to the file ``out`` (None: this process's output); return
+    (passed, seconds)."""
     venv = os.path.join(REPO, LEGS[name][0])
     bin_python = os.path.join(venv, 'bin', 'python')
     start = time.time()
     print('\n=== %s leg: Python %s (%s) in %s ===' % (
         name, '.'.join(map(str, python[0])), python[1], LEGS[name][0]),
-        flush=True)
+        file=out or sys.stdout, flush=True)
     steps = [[python[1], '-m', 'venv', '--clear', venv]] if not \
         same_python(bin_python, python[0]) else []
-    steps += [[bin_python, '-m', 'pip', 'install', '-q', '-e', '.[test]'],
-              [bin_python, '-m', 'pytest'] + pytest_args]
+    install = [bin_python, '-m', 'pip', 'install', '-q', '-e', '.[test]']
+    stamp, digest = os.path.join(venv, INSTALLED_FROM), build_digest()
+    if steps or not quick or read_text(stamp) != digest:
+        steps.append(install)
+    steps.append([bin_python, '-m', 'pytest'] + pytest_args)
     env = dict(os.environ)
     env.pop('DA_BACKEND', None)    # each leg uses the engine it installed
+    stderr = None if out is None else subprocess.STDOUT
     for step in steps:
-        if subprocess.run(step, cwd=REPO, env=env).returncode != 0:
+        if step is install and os.path.exists(stamp):
+            os.remove(stamp)       # a failed install is not current
+        if subprocess.run(step, cwd=REPO, env=env, stdout=out,
+                          stderr=stderr).returncode != 0:
             return False, time.time() - start
+        if step is install:
+            with open(stamp, 'w') as f:
+                f.write(digest)
     return True, time.time() - start
+
+
+def run_side_by_side(legs, pytest_args):
+    """Run the quick tier of each (name, python) of ``legs`` at once (on a
+    core each); print each one's output when all are done, in order;
+    return their (passed, seconds)."""
+    outs = [tempfile.TemporaryFile('w+') for _ in legs]
+    with concurrent.futures.ThreadPoolExecutor(max(len(legs), 1)) as pool:
+        outcomes = list(pool.map(lambda leg, out: run_leg(
+            *leg, pytest_args, quick=True, out=out), legs, outs))
+    for out in outs:
+        out.seek(0)
+        sys.stdout.write(out.read())
+        out.close()
+    return outcomes
+
+
+def build_digest():
+    """SHA-256 of this checkout's place and its build files' text: an
+    editable install made from them is current while it is the same."""
+    digest = hashlib.sha256(REPO.encode())
+    for name in BUILD_FILES:
+        digest.update(b'\0' + read_text(os.path.join(REPO, name)).encode())
+    return digest.hexdigest()
+
+
+def read_text(path):
+    """The text of the file at ``path``; '' where there is none."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
 
 
 def same_python(bin_python, version):
@@ -102,22 +159,32 @@ def same_python(bin_python, version):
         '.'.join(map(str, version))
 
 
-def main(pytest_args):
+def main(argv):
     """Run each leg that has a Python; print a summary; return the exit
     status."""
+    quick = '--quick' in argv
+    pytest_args = [a for a in argv if a != '--quick']
+    if quick:
+        pytest_args = ['-m', 'not slow'] + pytest_args
     required = [n for n in os.environ.get('DA_TEST_REQUIRE', '').split(',')
                 if n]
     pythons = python_versions()
+    found = {name: pick_python(pythons, low, high)
+             for name, (_, low, high) in LEGS.items()}
+    legs = [(name, python) for name, python in found.items() if python]
+    outcomes = dict(zip([name for name, _ in legs], run_side_by_side(
+        legs, pytest_args) if quick else [run_leg(name, python, pytest_args)
+                                          for name, python in legs]))
     results, status = [], 0
     for name, (_, low, high) in LEGS.items():
-        python = pick_python(pythons, low, high)
+        python = found[name]
         if python is None:
             results.append('%s: not run, no Python %d.%d to %d.%d found'
                            % ((name,) + low + high))
             status = 1 if name in required else status
             continue
-        passed, seconds = run_leg(name, python, pytest_args)
-        results.append('%s: %s (Python %s, %.0f s with install)' % (
+        passed, seconds = outcomes[name]
+        results.append('%s: %s (Python %s, %.0f s in all)' % (
             name, 'passed' if passed else 'FAILED',
             '.'.join(map(str, python[0])), seconds))
         status = status if passed else 1

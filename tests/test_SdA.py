@@ -3,6 +3,7 @@ import numpy
 import pytest
 
 from da_tutorial.engine import T, sigmoid, theano
+import npda
 import SdA as SdA_module
 from SdA import SdA
 from mlp import HiddenLayer
@@ -28,7 +29,7 @@ def test_hidden_layer_init_and_output():
     sig.b.set_value(b)
     got = theano.function([x], sig.output)(xv)
     numpy.testing.assert_allclose(
-        got, 1 / (1 + numpy.exp(-(xv.astype('float64') @ W + b))),
+        got, npda.sigmoid(xv.astype('float64') @ W + b),
         rtol=1e-4 if floatX == 'float32' else 1e-10)
     linear = HiddenLayer(rng, x, 300, 200, W=sig.W, b=sig.b, activation=None)
     assert linear.W is sig.W and linear.b is sig.b
@@ -79,6 +80,7 @@ def test_pretraining_lowers_each_layers_cost(data):
         assert epochs[-1] < epochs[0], (k, epochs)
 
 
+@pytest.mark.slow
 def test_finetuning_lowers_validation_error(data):
     sda = small_sda()
     train_fn, valid_score, test_score = sda.build_finetune_functions(
@@ -92,6 +94,7 @@ def test_finetuning_lowers_validation_error(data):
     assert after < before and after < 0.5, (before, after)
 
 
+@pytest.mark.slow
 def test_small_sda_end_to_end(small_dataset, tmp_path, capsys):
     valid, test = SdA_module.test_SdA(
         finetune_lr=0.2, pretraining_epochs=1, pretrain_lr=0.05,
@@ -145,10 +148,6 @@ def test_the_tutorials_own_constructor_call():
                zip(sda.dA_layers, sda.sigmoid_layers))
 
 
-def numpy_sigmoid(a):
-    return 1 / (1 + numpy.exp(-a))
-
-
 def params_of(sda):
     return [p.get_value().astype('float64') for p in sda.params]
 
@@ -170,10 +169,9 @@ def test_batch_one_finetuning_step_is_sgd_on_the_network(data):
     y = int(data[0][1].eval()[i])
     cost = train_fn(i)
 
-    h0 = numpy_sigmoid(x @ W0 + b0)
-    h1 = numpy_sigmoid(h0 @ W1 + b1)
-    a = h1 @ W2 + b2
-    p = numpy.exp(a - a.max()) / numpy.exp(a - a.max()).sum()
+    h0 = npda.sigmoid(x @ W0 + b0)
+    h1 = npda.sigmoid(h0 @ W1 + b1)
+    p = npda.softmax(h1 @ W2 + b2)
     d2 = p.copy()
     d2[0, y] -= 1
     d1 = (d2 @ W2.T) * h1 * (1 - h1)
@@ -201,21 +199,13 @@ def test_batch_one_pretraining_step_is_the_dA_gradient(data):
     x0 = data[0][0].get_value()[i:i + 1].astype('float64')
     cost = fns[1](i, corruption=0., lr=0.5)
 
-    x = numpy_sigmoid(x0 @ W0 + b0)
-    h = numpy_sigmoid(x @ W + b)
-    z = numpy_sigmoid(h @ W.T + bp)
-    dz = z - x
-    dh = (dz @ W) * h * (1 - h)
+    x = npda.sigmoid(x0 @ W0 + b0)
+    rows, *expected = npda.sgd_step(x, W, b, bp, 0.5)
     tol = dict(rtol=1e-4, atol=1e-6) if floatX == 'float32' else \
         dict(rtol=1e-9, atol=1e-12)
-    numpy.testing.assert_allclose(
-        float(cost), -numpy.sum(x * numpy.log(z) + (1 - x) * numpy.log(1 - z)),
-        **tol)
-    numpy.testing.assert_allclose(da.W.get_value(),
-                                  W - 0.5 * (x.T @ dh + dz.T @ h), **tol)
-    numpy.testing.assert_allclose(da.b.get_value(), b - 0.5 * dh[0], **tol)
-    numpy.testing.assert_allclose(da.b_prime.get_value(), bp - 0.5 * dz[0],
-                                  **tol)
+    numpy.testing.assert_allclose(float(cost), rows[0], **tol)
+    for param, value in zip((da.W, da.b, da.b_prime), expected):
+        numpy.testing.assert_allclose(param.get_value(), value, **tol)
     # and layer 0 is untouched by layer 1's step
     numpy.testing.assert_array_equal(sda.params[0].get_value(), W0)
 
@@ -248,11 +238,12 @@ def numpy_errors(sda, x, y):
     """Misclassified examples of the SdA's weights, by NumPy."""
     a = x.astype('float64')
     for layer in sda.sigmoid_layers:
-        a = numpy_sigmoid(a @ layer.W.get_value() + layer.b.get_value())
+        a = npda.sigmoid(a @ layer.W.get_value() + layer.b.get_value())
     a = a @ sda.logLayer.W.get_value() + sda.logLayer.b.get_value()
     return int((a.argmax(axis=1) != y).sum())
 
 
+@pytest.mark.slow
 def test_evaluation_batch_size_keeps_the_error(data):
     """validate/test in minibatches of 1, 10 or 50 give the same error, the
     one NumPy counts."""
@@ -280,6 +271,7 @@ def test_even_batch_size(sizes, largest, expected):
     assert even_batch_size(sizes, largest) == expected
 
 
+@pytest.mark.slow
 def test_the_run_is_recorded(small_dataset, tmp_path, capsys):
     """metrics.json holds what the run printed: each layer's pretraining
     costs, each validation, the final errors; progress went to stderr."""
@@ -310,6 +302,7 @@ def test_the_run_is_recorded(small_dataset, tmp_path, capsys):
     assert run['complete'] is True
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_keeps_its_record(small_dataset, tmp_path,
                                             monkeypatch):
     """A run stopped in finetuning (Ctrl-C in its third epoch) leaves the
@@ -345,6 +338,7 @@ def test_an_interrupted_run_keeps_its_record(small_dataset, tmp_path,
     assert run['finetuning'][-1]['test_error'] is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('batch_size', [1, 10])
 def test_cached_inputs_pretrain_bit_for_bit(small_dataset, batch_size):
     """cache_inputs=True (test_SdA's) gives each layer the very numbers of

@@ -19,19 +19,11 @@ import sys
 import numpy
 import pytest
 
-from conftest import small_dataset_file
-from test_setup import RC, run_env
-from test_tutorial_client import (CLIENTS, ENGINE, REFERENCE, flatten,
-                                  installed, run_client, same_as_theano)
+import npda
+from conftest import (CLIENTS, ENGINE, RC, REFERENCE, flatten, installed,
+                      run_client, run_env, same_as_theano, small_dataset_file)
 
-
-def sigmoid(a):
-    return 1 / (1 + numpy.exp(-a))
-
-
-def softmax(a):
-    e = numpy.exp(a - a.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+pytestmark = pytest.mark.slow      # every client runs in a Python of its own
 
 
 @installed
@@ -78,8 +70,8 @@ def test_rnn_softmax(tmp_path):
     h = p['h0']
     expected = []
     for x_t in x:
-        h = sigmoid(x_t.dot(p['wx']) + h.dot(p['wh']) + p['bh'])
-        expected.append(softmax(h.dot(p['w']) + p['b']))
+        h = npda.sigmoid(x_t.dot(p['wx']) + h.dot(p['wh']) + p['bh'])
+        expected.append(npda.softmax(h.dot(p['w']) + p['b']))
     numpy.testing.assert_allclose(result['first_probabilities'], expected,
                                   rtol=1e-5)
     # s[:, 0, :] is one row of probabilities per word
@@ -126,7 +118,7 @@ def test_doc_gradients(tmp_path):
     result = run_client('doc_gradients', tmp_path)
     assert result['pp_lengths_positive'] == [1, 1]
     assert result['x_squared'] == pytest.approx([8, 188.4], rel=1e-12)
-    s = sigmoid(numpy.array([0., 1, -1, -2]))
+    s = npda.sigmoid(numpy.array([0., 1, -1, -2]))
     numpy.testing.assert_allclose(result['dlogistic'], s * (1 - s),
                                   rtol=1e-12)
     numpy.testing.assert_allclose(result['dlogistic_floatX'], s * (1 - s),
@@ -239,7 +231,7 @@ def test_doc_modes(tmp_path):
     x = rng.randn(60, 10).astype('float32').astype('float64')
     y = rng.randint(size=60, low=0, high=2)
     w = (0.1 * rng.randn(10)).astype('float32').astype('float64')
-    p_1 = sigmoid(x.dot(w))
+    p_1 = npda.sigmoid(x.dot(w))
     xent = numpy.mean(-y * numpy.log(p_1) - (1 - y) * numpy.log(1 - p_1))
     for mode in ('fast_compile', 'fast_run', 'py_fast_run', 'default'):
         # the first step's cross-entropy, before any update
@@ -255,7 +247,7 @@ def test_doc_modes(tmp_path):
 def test_doc_logistic(tmp_path):
     result = run_client('doc_logistic', tmp_path)
     init = numpy.load(str(tmp_path / 'logistic_initial.npz'))
-    p_1 = sigmoid(init['x'].dot(init['w']))
+    p_1 = npda.sigmoid(init['x'].dot(init['w']))
     y = init['y']
     xent = numpy.mean(-y * numpy.log(p_1) - (1 - y) * numpy.log(1 - p_1))
     assert result['first_xent'] == pytest.approx(xent, rel=1e-12)

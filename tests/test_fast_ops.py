@@ -13,7 +13,9 @@ from da_tutorial.ops.cost import CrossEntropyRows, match_cross_entropy
 from da_tutorial.ops.sigmoid import vectorisable
 import dA as dA_module
 from da_tutorial.engine import ENGINE, FLAGS_VAR, T, theano, sigmoid
-from conftest import REPO, find_mnist, synthetic_digits
+from conftest import (EDGE_STATES, REPO, find_mnist, float32,
+                      synthetic_digits)
+import npda
 
 theano_only = pytest.mark.skipif(ENGINE != 'theano',
                                  reason="replaces Theano's own op")
@@ -24,12 +26,6 @@ if ENGINE == 'theano':
 C_MODE = theano.Mode(linker='c')
 PY_MODE = theano.Mode(linker='py')
 MRG_OP = 'FastMRGUniform' if ENGINE == 'theano' else 'MRGUniform'
-
-
-def float32():
-    """The tutorial's float32 setting, for the test's duration."""
-    return (theano.change_flags if ENGINE == 'theano'
-            else theano.config.change_flags)(floatX='float32')
 
 
 def cross_entropy_rows64(x, a):
@@ -160,7 +156,7 @@ def test_fast_mrg_draws_the_same_numbers(dtype, size, n_streams):
     over several draws (the state carries over)."""
     rng = numpy.random.RandomState(3)
     state0 = rng.randint(1, 2 ** 30, size=(n_streams, 6)).astype('int32')
-    from test_rng_mrg import EDGE_STATES     # the reductions' edges too
+    # the reductions' edges too
     state0[:3] = EDGE_STATES[:min(3, n_streams)]
     out_type = T.TensorType(dtype, (False, False))
     results = []
@@ -193,13 +189,10 @@ def test_one_row_minibatch_gets_the_cost_kernel():
         cost, _ = da.get_cost_updates(0., 0.1)
     f = theano.function([x], cost, mode=compile_mode.fast_mode())
     ops = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
-    assert 'CrossEntropyRows' in ops or ENGINE == 'pytensor'
+    assert 'CrossEntropyRows' in ops
     data = synthetic_digits(1)[0].astype('float32')
     W, b, bp = (p.get_value().astype('float64') for p in da.params)
-    z = 1 / (1 + numpy.exp(-(1 / (1 + numpy.exp(-(data.dot(W) + b)))).dot(
-        W.T) - bp))
-    expected = -numpy.sum(data * numpy.log(z) + (1 - data) *
-                          numpy.log(1 - z))
+    expected = npda.cost(data.astype('float64'), W, b, bp)
     assert abs(f(data) - expected) <= 1e-5 * expected
 
 
@@ -300,6 +293,7 @@ def test_float64_cost_is_left_alone(train_x, monkeypatch):
     assert 'CrossEntropyRows' not in ops and MRG_OP in ops
 
 
+@pytest.mark.slow
 def test_engine_flags_turn_the_rewrites_off():
     """``optimizer_excluding=dA_fast`` is the user's way out."""
     code = ('import dA; from da_tutorial import engine; '
@@ -319,6 +313,7 @@ def test_engine_flags_turn_the_rewrites_off():
         assert 'FastMRGUniform' not in out.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ENGINE != 'pytensor', reason="PyTensor's modes")
 @pytest.mark.parametrize('flags, linker', [
     ('', 'VMLinker'),                 # nothing chosen: the C back end

@@ -5,6 +5,7 @@ The tests that need a GPU skip, saying why, where none can start; the rest
 run anywhere: the install step's checks, the refusal to train on the CPU
 when a GPU was asked for, and JAX mode on the CPU.
 """
+import functools
 import json
 import os
 import subprocess
@@ -17,8 +18,8 @@ import pytest
 from da_tutorial import engine
 from da_tutorial import install_gpu
 import npda
-from conftest import REPO, find_mnist, small_dataset_file, small_splits
-from test_setup import FLAGS, RC, run_env
+from conftest import (FLAGS, RC, REPO, find_mnist, run_env,
+                      small_dataset_file, small_splits)
 
 ENGINE = engine.ENGINE
 theano_only = pytest.mark.skipif(ENGINE != 'theano',
@@ -26,8 +27,10 @@ theano_only = pytest.mark.skipif(ENGINE != 'theano',
                                         'runs on PyTensor)')
 
 
+@functools.lru_cache(maxsize=None)
 def gpu_starts():
-    """True when pygpu is installed and starts a CUDA GPU here."""
+    """True when pygpu is installed and starts a CUDA GPU here (asked when
+    a test that depends on it runs, not at collection: a fresh Python)."""
     if ENGINE != 'theano':
         return False
     r = subprocess.run([sys.executable, '-c', install_gpu.START_GPU],
@@ -35,9 +38,9 @@ def gpu_starts():
     return r.returncode == 0
 
 
-GPU = gpu_starts()
-needs_gpu = pytest.mark.skipif(not GPU, reason='no GPU starts here (pygpu '
-                               'not installed, or no CUDA GPU and driver)')
+needs_gpu = pytest.mark.skipif('not gpu_starts()', reason='no GPU starts '
+                               'here (pygpu not installed, or no CUDA GPU '
+                               'and driver)')
 
 
 # --- the install step -------------------------------------------------------
@@ -126,6 +129,7 @@ def test_library_dirs_follow_the_environment(tmp_path, monkeypatch):
                                                      'lib64')]
 
 
+@pytest.mark.slow
 def test_install_step_is_a_command(tmp_path):
     """``python -m da_tutorial.install_gpu`` from any folder, and the
     console script the install puts beside the Python."""
@@ -149,8 +153,9 @@ def test_install_refuses_outside_a_virtual_environment(monkeypatch, capsys):
 
 # --- no silent CPU fallback -------------------------------------------------
 
+@pytest.mark.slow
 @theano_only
-@pytest.mark.skipif(GPU, reason='a GPU starts here')
+@pytest.mark.skipif('gpu_starts()', reason='a GPU starts here')
 def test_gpu_asked_for_but_not_started_stops_before_any_output(tmp_path):
     out = tmp_path / 'plots'
     r = subprocess.run(
@@ -176,8 +181,9 @@ GPU_DEFAULTS = ('from da_tutorial import engine, theano_fixes; '
                 'print(len(theano_fixes.GPU_START.errors))')
 
 
+@pytest.mark.slow
 @theano_only
-@pytest.mark.skipif(GPU, reason='a GPU starts here')
+@pytest.mark.skipif('gpu_starts()', reason='a GPU starts here')
 def test_gpu_defaults_are_only_defaults(tmp_path):
     """A GPU asked for: cuDNN off unless the user says otherwise; Theano's
     reason for not starting the GPU is kept."""
@@ -261,6 +267,7 @@ def run_step(tmp_path, device, script=GPU_RUN):
     return json.loads(r.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow
 @needs_gpu
 def test_gpu_step_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
     gpu, cpu = run_step(tmp_path, 'cuda'), run_step(tmp_path, 'cpu')
@@ -306,6 +313,7 @@ print(json.dumps({{'ops': ops, 'on_host': on_host, 'costs': costs,
 '''
 
 
+@pytest.mark.slow
 @needs_gpu
 def test_sda_batch_one_runs_on_the_gpu_and_equals_the_cpu(tmp_path):
     gpu = run_step(tmp_path, 'cuda', SDA_GPU_RUN)
@@ -355,6 +363,7 @@ print(json.dumps(result))
 '''
 
 
+@pytest.mark.slow
 @jax_only
 def test_jax_mode_trains_the_tutorials_dA(tmp_path):
     code = JAX_RUN.format(tests=str(REPO / 'tests'))
@@ -371,9 +380,8 @@ def test_jax_mode_trains_the_tutorials_dA(tmp_path):
     expected = []
     for i in range(20):
         xb = x[(i % 10) * 20:(i % 10 + 1) * 20]
-        expected.append(npda.cost(xb, W, b, b_prime))
-        gW, gb, gbp = npda.gradients(xb, W, b, b_prime)
-        W, b, b_prime = W - 0.1 * gW, b - 0.1 * gb, b_prime - 0.1 * gbp
+        rows, W, b, b_prime = npda.sgd_step(xb, W, b, b_prime, 0.1)
+        expected.append(rows.mean())
     numpy.testing.assert_allclose(result['0.0'], expected, rtol=1e-4)
     # with corruption: the masks are drawn anew at each call
     assert result['masks_differ']
@@ -383,6 +391,7 @@ def test_jax_mode_trains_the_tutorials_dA(tmp_path):
     assert numpy.mean(noisy[10:]) < numpy.mean(noisy[:10])
 
 
+@pytest.mark.slow
 @jax_only
 @pytest.mark.skipif(find_mnist() is None, reason='real MNIST not found')
 def test_jax_mode_gives_the_tutorials_first_epoch_on_mnist(tmp_path):
@@ -405,6 +414,7 @@ def printed_figures(stdout, starts):
             for line in stdout.splitlines() if line.startswith(starts)]
 
 
+@pytest.mark.slow
 @jax_only
 @pytest.mark.parametrize('script, options, starts', [
     ('logistic_sgd.py', ['--epochs', '2', '--batch-size', '25'],

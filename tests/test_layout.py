@@ -1,7 +1,8 @@
 """The house: the tutorial's modules at the top, the machinery in the
-``da_tutorial`` package; no import cycle, nothing shadowed, and a regular
-(non-editable) install that runs from anywhere and writes nothing beside
-itself."""
+``da_tutorial`` package; no import cycle, the package never imports the
+tutorial's modules (both read from the source with ``ast``), nothing
+shadowed, and a regular (non-editable) install that runs from anywhere and
+writes nothing beside itself."""
 import ast
 import shutil
 import subprocess
@@ -11,73 +12,163 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, small_dataset_file
+from conftest import REPO, run_env, small_dataset_file
 from da_tutorial import engine
 from da_tutorial.import_hook import PTH_LINE
-from test_setup import run_env
 
 TOP = ('dA', 'logistic_sgd', 'mlp', 'SdA', 'utils')
 PACKAGE = 'da_tutorial'
 
 
-def project_modules():
-    """{module name: path} of every module the project installs."""
-    modules = {name: REPO / (name + '.py') for name in TOP}
-    for path in sorted((REPO / PACKAGE).rglob('*.py')):
-        parts = path.relative_to(REPO).with_suffix('').parts
+def project_modules(root=REPO):
+    """{module name: path} of the tutorial's modules and of every module of
+    the package (any ``da_tutorial/**/*.py``) under ``root``."""
+    modules = {name: Path(root) / (name + '.py') for name in TOP
+               if (Path(root) / (name + '.py')).is_file()}
+    for path in sorted((Path(root) / PACKAGE).rglob('*.py')):
+        parts = path.relative_to(root).with_suffix('').parts
         if parts[-1] == '__init__':
             parts = parts[:-1]
         modules['.'.join(parts)] = path
     return modules
 
 
-def imports_of(name, path, known):
-    """The project modules that module ``name`` imports anywhere in its
-    code (function-local imports too)."""
-    package = name if path.stem == '__init__' else name.rpartition('.')[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ''
-            if node.level:
-                parts = package.split('.')[:len(package.split('.'))
-                                            - node.level + 1]
-                base = '.'.join(parts + ([base] if base else []))
-            # "from package import module" names a module too
-            targets = [base] + [base + '.' + a.name for a in node.names]
-        else:
-            continue
-        found.update(t for t in targets if t in known and t != name)
+def import_nodes(tree, module_level):
+    """The import statements of ``tree``: all of them, or with
+    ``module_level`` only those that run when the module is imported (not
+    those inside a function)."""
+    if not module_level:
+        return [n for n in ast.walk(tree)
+                if isinstance(n, (ast.Import, ast.ImportFrom))]
+    found, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                   ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
     return found
 
 
-def test_no_import_cycle_and_the_package_never_imports_the_top():
-    modules = project_modules()
-    graph = {name: imports_of(name, path, modules)
-             for name, path in modules.items()}
-    for name, targets in graph.items():
-        if name.startswith(PACKAGE):
-            assert not targets & set(TOP), (name, targets & set(TOP))
-    # depth-first search for a cycle
+def imports_of(name, path, known, module_level=False):
+    """The project modules (names in ``known``) that module ``name`` at
+    ``path`` imports: with ``module_level``, only when it is imported.
+
+    ``from P import x`` imports the module P.x if there is one, else P.
+    Importing P.x runs the packages above it first: they count too, except
+    those above ``name`` itself, which are running already.
+    """
+    package = name if path.stem == '__init__' else name.rpartition('.')[0]
+    own = {'.'.join(name.split('.')[:k]) for k in
+           range(1, name.count('.') + 1)}
+    found = set()
+    for node in import_nodes(ast.parse(path.read_text()), module_level):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            base = node.module or ''
+            if node.level:
+                parts = package.split('.')
+                parts = parts[:len(parts) - node.level + 1]
+                base = '.'.join(parts + ([base] if base else []))
+            targets = [base + '.' + a.name if base + '.' + a.name in known
+                       else base for a in node.names]
+        for target in targets:
+            parts = target.split('.')
+            found.update(t for t in ('.'.join(parts[:k])
+                                     for k in range(1, len(parts) + 1))
+                         if t in known and t != name and t not in own)
+    return found
+
+
+def find_cycle(graph):
+    """One import cycle of ``graph`` ({module: modules it imports}) as a
+    list of names, first repeated last; None if there is none."""
     state = {}
 
     def visit(name, stack):
         state[name] = 'open'
         for target in sorted(graph[name]):
             if state.get(target) == 'open':
-                pytest.fail('import cycle: ' + ' -> '.join(
-                    stack[stack.index(target):] + [target]))
+                return stack[stack.index(target):] + [target]
             if target not in state:
-                visit(target, stack + [target])
+                cycle = visit(target, stack + [target])
+                if cycle:
+                    return cycle
         state[name] = 'done'
+        return None
     for name in sorted(graph):
         if name not in state:
-            visit(name, [name])
-    # the reader can see it works: the tutorial's modules use the package
-    assert 'da_tutorial.engine' in graph['dA'] and 'logistic_sgd' in \
-        graph['dA'] and 'dA' in graph['SdA']
+            cycle = visit(name, [name])
+            if cycle:
+                return cycle
+    return None
+
+
+def import_graph(root=REPO, module_level=True):
+    """{module: the project modules it imports} of the project at ``root``."""
+    modules = project_modules(root)
+    return {name: imports_of(name, path, modules, module_level)
+            for name, path in modules.items()}
+
+
+def test_no_import_cycle():
+    """No chain of imports that run at import time leads back to where it
+    started, in the package or through the tutorial's modules."""
+    cycle = find_cycle(import_graph())
+    assert cycle is None, 'import cycle: ' + ' -> '.join(cycle)
+
+
+def test_the_package_never_imports_a_tutorial_module():
+    """The machinery serves the tutorial's modules, never the other way
+    round: not at import, not inside a function either."""
+    graph = import_graph(module_level=False)
+    wrong = {name: sorted(targets & set(TOP)) for name, targets in
+             graph.items() if name.startswith(PACKAGE) and targets & set(TOP)}
+    assert not wrong, wrong
+    # the reader sees real edges: the tutorial's modules use each other and
+    # the package
+    assert {'logistic_sgd', 'utils'} <= graph['dA'] and 'dA' in graph['SdA']
+    assert any(t.startswith(PACKAGE + '.') for t in graph['dA'])
+
+
+def test_the_import_rules_see_what_they_look_for(tmp_path):
+    """The two checks above on a made-up project: a cycle of relative
+    imports through a package's ``__init__``, an import inside a function
+    (no cycle, but still an import of a tutorial module), and a submodule
+    importing its own package (no cycle)."""
+    files = {
+        'dA.py': 'from da_tutorial.ops import cost\n',
+        'da_tutorial/__init__.py': '',
+        'da_tutorial/ops/__init__.py': 'from .cost import Cost\n',
+        'da_tutorial/ops/base.py': 'import os\n'
+                                   'from da_tutorial import ops\n',
+        'da_tutorial/ops/cost.py': 'from . import base\n'
+                                   'def later():\n'
+                                   '    from ..checks import check\n'
+                                   '    import dA\n',
+        'da_tutorial/checks.py': 'class C:\n'
+                                 '    from .ops.cost import Cost\n'}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    at_import = import_graph(tmp_path)
+    assert at_import == {
+        'dA': {'da_tutorial', 'da_tutorial.ops', 'da_tutorial.ops.cost'},
+        'da_tutorial': set(), 'da_tutorial.ops': {'da_tutorial.ops.cost'},
+        'da_tutorial.ops.base': set(),
+        'da_tutorial.ops.cost': {'da_tutorial.ops.base'},
+        'da_tutorial.checks': {'da_tutorial.ops', 'da_tutorial.ops.cost'}}
+    assert find_cycle(at_import) is None
+    anywhere = import_graph(tmp_path, module_level=False)
+    assert anywhere['da_tutorial.ops.cost'] == {
+        'da_tutorial.ops.base', 'da_tutorial.checks', 'dA'}
+    assert find_cycle(anywhere)    # (inside functions: not a cycle)
+    (tmp_path / 'da_tutorial/ops/base.py').write_text('from .cost import x\n')
+    assert find_cycle(import_graph(tmp_path)) == [
+        'da_tutorial.ops.cost', 'da_tutorial.ops.base',
+        'da_tutorial.ops.cost']
 
 
 def test_only_the_tutorial_modules_and_one_package_are_installed():
@@ -140,6 +231,7 @@ print('pretraining cost', float(step(0)))
 '''
 
 
+@pytest.mark.slow
 def test_nothing_is_shadowed_by_modules_of_generic_names(tmp_path):
     pkgs = make_stand_ins(tmp_path)
     dataset = small_dataset_file(tmp_path)
@@ -171,6 +263,7 @@ def test_nothing_is_shadowed_by_modules_of_generic_names(tmp_path):
     assert (tmp_path / 'plots' / 'filters_corruption_0.png').exists()
 
 
+@pytest.mark.slow
 def test_probe_runs_with_one_dA_class(tmp_path):
     """``python dA.py --probe``: the script is ``__main__``, and no second
     copy of it is imported as the module ``dA`` (one dA class)."""
@@ -197,6 +290,7 @@ def test_probe_runs_with_one_dA_class(tmp_path):
     assert 'dA' not in imported
 
 
+@pytest.mark.slow
 def test_pth_line_warns_once_when_its_package_is_gone(tmp_path):
     """A moved or deleted checkout: one plain warning, no traceback."""
     code = 'exec(%r); exec(%r); import sys; print(sys.meta_path)' % (
@@ -224,6 +318,7 @@ def snapshot(folder):
             for p in Path(folder).rglob('*') if p.is_file()}
 
 
+@pytest.mark.slow
 def test_regular_install_runs_from_anywhere_and_writes_nothing_there(
         tmp_path):
     """``pip install .`` (a wheel, not editable) into a folder of its own,

@@ -2,16 +2,12 @@
 import numpy
 import pytest
 
+import npda
 from da_tutorial.engine import T, theano
 from logistic_sgd import LogisticRegression, sgd_optimization_mnist, predict
 
 floatX = theano.config.floatX
 RTOL = 1e-4 if floatX == 'float32' else 1e-9
-
-
-def np_softmax(a):
-    e = numpy.exp(a - a.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def test_against_numpy():
@@ -31,7 +27,7 @@ def test_against_numpy():
                                  clf.negative_log_likelihood(y),
                                  clf.errors(y)])
     p, pred, nll, err = f(xv, yv)
-    p_np = np_softmax(xv.astype('float64') @ W + b)
+    p_np = npda.softmax(xv.astype('float64') @ W + b)
     numpy.testing.assert_allclose(p, p_np, rtol=RTOL, atol=1e-7)
     numpy.testing.assert_array_equal(pred, p_np.argmax(axis=1))
     numpy.testing.assert_allclose(
@@ -47,6 +43,7 @@ def test_errors_checks_shape_and_dtype():
         clf.errors(T.vector('y'))
 
 
+@pytest.mark.slow
 def test_sgd_learns_and_saves_the_best_model(small_dataset, tmp_path,
                                             capsys):
     path, splits = small_dataset

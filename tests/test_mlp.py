@@ -44,6 +44,7 @@ def test_mlp_first_cost_and_gradient_step_match_numpy(small_dataset):
                                  classifier.logRegressionLayer.b]
 
 
+@pytest.mark.slow
 def test_test_mlp_learns_the_small_set(small_dataset, tmp_path, capsys):
     path, _ = small_dataset
     valid, best_iter, test, epochs = mlp.test_mlp(

@@ -35,6 +35,7 @@ def trained(tmp_path_factory):
     return path, out, costs
 
 
+@pytest.mark.slow
 def test_pictures_exist_with_expected_sizes(trained):
     _, out, _ = trained
     sizes = {'reconstructions.png': (1000, 300), 'cost_curves.png': (800, 500),
@@ -47,6 +48,7 @@ def test_pictures_exist_with_expected_sizes(trained):
         assert pixels.std() > 10, name + ' is blank'
 
 
+@pytest.mark.slow
 def test_test_set_costs_match_numpy(trained):
     """metrics.json's test reconstruction cost of each saved model is the
     mean cross-entropy of rebuilding the clean test digits (NumPy math)."""
@@ -66,6 +68,7 @@ def test_test_set_costs_match_numpy(trained):
         assert run['test_denoising_cost'] > 0
 
 
+@pytest.mark.slow
 def test_metrics_json_keys_and_printed_costs(trained, capsys):
     _, out, costs = trained
     metrics = json.loads((out / 'metrics.json').read_text())
@@ -110,6 +113,7 @@ def test_image_rows_draw_each_image_in_its_place(tmp_path):
     assert Image.open(str(tmp_path / 'r.png')).size == (1000, 225)
 
 
+@pytest.mark.slow
 def test_save_then_load_gives_the_same_model(trained, tmp_path):
     _, out, _ = trained
     path = str(out / 'dA_corruption_30.npz')
@@ -137,6 +141,7 @@ def test_save_then_load_gives_the_same_model(trained, tmp_path):
     assert costs[0] == costs[1]
 
 
+@pytest.mark.slow
 def test_loaded_weights_seed_a_stacked_layer(trained):
     from mlp import HiddenLayer
     _, out, _ = trained
@@ -150,6 +155,7 @@ def test_loaded_weights_seed_a_stacked_layer(trained):
         theano.function([x], first.get_hidden_values(x))(batch))
 
 
+@pytest.mark.slow
 def test_truncated_or_hostile_npz_gets_a_one_line_error(trained, tmp_path):
     _, out, _ = trained
     raw = (out / 'dA_corruption_0.npz').read_bytes()
@@ -178,6 +184,7 @@ def test_truncated_or_hostile_npz_gets_a_one_line_error(trained, tmp_path):
         assert '\n' not in str(error.value), path
 
 
+@pytest.mark.slow
 def test_probe_beats_chance(trained, capsys):
     path, out, _ = trained
     from da_tutorial.report import probe, saved_encoders

@@ -47,7 +47,7 @@ def test_readme_opens_with_the_two_commands():
     """A newcomer's page: short, the install-and-run and test commands in
     its first 30 lines, and the test command the one CI runs."""
     lines = (REPO / 'README.md').read_text().splitlines()
-    assert len(lines) < 220
+    assert len(lines) < 225
     commands = [lines[i + 1] for i in range(30) if lines[i] == '```sh']
     assert commands[:2] == [
         'python3 -m venv .venv && .venv/bin/pip install -e . && '

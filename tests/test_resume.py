@@ -55,6 +55,7 @@ KILLS = [('step:5:KILL', -signal.SIGKILL), ('step:15:KILL', -signal.SIGKILL),
          ('checkpoint:2', -signal.SIGKILL)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name, args, stops, models', [
     ('dA.py', DA, [('step:12:INT', 130), ('step:7:TERM', 143)],
      ['dA_corruption_0.npz', 'dA_corruption_30.npz']),
@@ -90,6 +91,7 @@ def test_stopped_runs_resume_to_the_same_bits(tmp_path, name, args, stops,
     assert again.returncode == 2 and 'complete' in again.stderr
 
 
+@pytest.mark.slow
 def test_resume_refuses_other_settings(tmp_path):
     args = DA + ['--dataset', small_dataset_file(tmp_path)]
     folder = tmp_path / 'out'
@@ -106,6 +108,7 @@ def test_resume_refuses_other_settings(tmp_path):
     assert (folder / 'checkpoint.npz').exists()
 
 
+@pytest.mark.slow
 def test_one_run_per_folder(tmp_path):
     args = DA + ['--dataset', small_dataset_file(tmp_path)]
     folder = tmp_path / 'out'
@@ -129,6 +132,7 @@ def test_one_run_per_folder(tmp_path):
     assert not (folder / '.lock').exists()
 
 
+@pytest.mark.slow
 def test_a_fresh_run_replaces_the_old_set_as_a_whole(tmp_path):
     data = small_dataset_file(tmp_path)
     folder = tmp_path / 'out'
@@ -153,6 +157,7 @@ def test_a_fresh_run_replaces_the_old_set_as_a_whole(tmp_path):
     assert arrays(folder / 'dA_corruption_50.npz')['W'].shape == (784, 9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name, option, value, words', [
     ('dA.py', '--seed', '-1', 'seed must be an integer in [0, 4294967295]'),
     ('dA.py', '--seed', '4294967296', 'seed must be an integer'),
@@ -185,6 +190,7 @@ def stopped(process):
     raise AssertionError('the run did not stop')
 
 
+@pytest.mark.slow
 def test_a_full_disk_loses_nothing_trained(tmp_path):
     if os.geteuid() != 0 or sys.platform != 'linux':
         pytest.skip('needs root, to mount a small tmpfs')
@@ -319,6 +325,7 @@ def test_the_tutorials_stopping_rule():
     assert len(calls) - 1 == expected()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name, args', [
     ('mlp.py', ['--epochs', '3', '--batch-size', '25', '--n-hidden', '8'])])
 def test_the_classifiers_resume_too(tmp_path, name, args):

@@ -15,7 +15,8 @@ from da_tutorial.engine import ENGINE, T, theano
 if ENGINE == 'pytensor':
     from da_tutorial.ops import mrg_pytensor
 
-M1, M2 = mrg.M1, mrg.M2
+from conftest import EDGE_STATES, M1, M2
+
 # MRG31k3p's transitions on (x[n-1], x[n-2], x[n-3]) (L'Ecuyer and Touzin):
 # x1[n] = 2**22 x1[n-2] + (2**7 + 1) x1[n-3] mod M1,
 # x2[n] = 2**15 x2[n-1] + (2**15 + 1) x2[n-3] mod M2
@@ -36,20 +37,11 @@ def mat_pow_2k(a, k, m):
 
 
 def test_jump_matrices_are_powers_of_the_transitions():
+    assert (mrg.M1, mrg.M2) == (M1, M2)
     assert mrg.A1P72 == mat_pow_2k(A1, 72, M1)
     assert mrg.A2P72 == mat_pow_2k(A2, 72, M2)
     assert mrg.A1P134 == mat_pow_2k(A1, 134, M1)
     assert mrg.A2P134 == mat_pow_2k(A2, 134, M2)
-
-
-# States at the generator's edges: all at the top of their range; and a
-# step whose sum is exactly M1 (first component), M2 (second), where a
-# reduction by "> M" instead of ">= M" would go wrong.
-EDGE_STATES = numpy.array([
-    [M1 - 1, M1 - 1, M1 - 1, M2 - 1, M2 - 1, M2 - 1],
-    [5, (M1 - 129) * pow(2 ** 22, -1, M1) % M1, 1, 7, 9, 11],
-    [5, 6, 7, (M2 - 2 ** 15 - 1) * pow(2 ** 15, -1, M2) % M2, 9, 1]],
-    dtype='int32')
 
 
 def definition(state, n):
@@ -181,6 +173,7 @@ pytensor_only = pytest.mark.skipif(ENGINE != 'pytensor',
                                    reason='MRGUniform is for PyTensor')
 
 
+@pytest.mark.slow
 @pytensor_only
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_pytensor_stream_equals_the_reference_in_every_mode(dtype):

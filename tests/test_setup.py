@@ -13,30 +13,9 @@ import pytest
 
 
 from da_tutorial import blas, cli, engine, flags
-from conftest import REPO
+from conftest import FLAGS, LDFLAGS, RC, REPO, run_env, run_python
 
-FLAGS = engine.FLAGS_VAR                    # THEANO_FLAGS / PYTENSOR_FLAGS
-RC = flags.ENGINES[engine.ENGINE].rc_var    # THEANORC / PYTENSORRC
-LDFLAGS = blas.LDFLAGS_KEY[engine.ENGINE]
 RC_NAME = '.theanorc' if engine.ENGINE == 'theano' else '.pytensorrc'
-
-
-def run_env(**env_changes):
-    """The environment of a fresh interpreter: no engine flags of the
-    caller's, the suite's engine, and ``env_changes``."""
-    env = dict(os.environ)
-    for var in ('THEANO_FLAGS', 'THEANORC', 'PYTENSOR_FLAGS', 'PYTENSORRC'):
-        env.pop(var, None)
-    env['DA_BACKEND'] = engine.ENGINE
-    env.update(env_changes)
-    return env
-
-
-def run_python(code, tmp_path, **env_changes):
-    """Run ``python -c code`` in tmp_path with the given environment."""
-    return subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
-                          env=run_env(**env_changes), capture_output=True,
-                          text=True, timeout=600)
 
 
 SHOW = ('import os; from dA import dA; from da_tutorial import engine; '
@@ -47,6 +26,7 @@ USER_FLAGS = ('device=cpu,floatX=float32' if engine.ENGINE == 'theano'
               else 'floatX=float32')
 
 
+@pytest.mark.slow
 def test_import_from_any_directory_with_user_flags(tmp_path):
     r = run_python(SHOW, tmp_path, **{FLAGS: USER_FLAGS})
     assert r.returncode == 0, r.stderr
@@ -56,6 +36,7 @@ def test_import_from_any_directory_with_user_flags(tmp_path):
     assert ldflags == repr(blas.default_blas_ldflags())
 
 
+@pytest.mark.slow
 def test_user_blas_flags_win(tmp_path):
     r = run_python(SHOW, tmp_path, **{FLAGS: LDFLAGS + '='})
     assert r.returncode == 0, r.stderr
@@ -133,6 +114,7 @@ def test_find_openblas(tmp_path):
         str(tmp_path)
 
 
+@pytest.mark.slow
 def test_fallback_notice_when_no_openblas(tmp_path):
     # a machine without OpenBLAS: hide every libopenblas from the search
     code = ('import os.path; real = os.path.exists; '
@@ -153,6 +135,7 @@ def test_fallback_notice_when_no_openblas(tmp_path):
     assert 'set %s in %s or %s' % (LDFLAGS, FLAGS, RC_NAME) in r.stderr
 
 
+@pytest.mark.slow
 def test_backend_choice_and_errors(tmp_path):
     assert engine.choose_engine({'DA_BACKEND': engine.ENGINE}) == \
         engine.ENGINE
@@ -210,6 +193,7 @@ print('float32 ok')
 '''
 
 
+@pytest.mark.slow
 def test_graphs_are_float32_clean(tmp_path):
     """With warn_float64=raise any float64 node in a graph is an error."""
     code = FLOAT32_RUN.format(tests=str(REPO / 'tests'), tmp=str(tmp_path),
@@ -255,6 +239,7 @@ def test_script_floatx_default_and_restore(monkeypatch):
     assert config.floatX == before
 
 
+@pytest.mark.slow
 def test_dA_script_trains_in_float32_by_default(tmp_path, small_dataset):
     """python dA.py, as README's first command runs it: float32 costs."""
     out = tmp_path / 'plots'
@@ -284,6 +269,7 @@ FLAGS_SEEN = ('import warnings; warnings.simplefilter("always"); '
               'c.mode, sep="\\n")')
 
 
+@pytest.mark.slow
 @pytensor_only
 def test_theano_flags_mean_what_they_say_on_pytensor(tmp_path):
     rc = tmp_path / 'theanorc'
@@ -311,6 +297,7 @@ def test_theano_flags_mean_what_they_say_on_pytensor(tmp_path):
     assert r.stdout.splitlines()[3] == 'FAST_RUN'
 
 
+@pytest.mark.slow
 @pytensor_only
 def test_theano_flags_floatx_reaches_the_scripts(tmp_path, small_dataset):
     """THEANO_FLAGS=floatX=float64 python dA.py: float64, not the
@@ -332,6 +319,7 @@ def test_theano_flags_floatx_reaches_the_scripts(tmp_path, small_dataset):
     assert len(cost[0].split()[-1].replace('.', '').lstrip('0')) > 9
 
 
+@pytest.mark.slow
 @pytensor_only
 def test_theano_gpu_flags_without_a_gpu_stop_before_any_output(
         tmp_path, small_dataset):

@@ -7,8 +7,8 @@ import pytest
 
 from da_tutorial.ops import fast_step
 from da_tutorial.engine import T, theano, RandomStreams
-from conftest import synthetic_digits
-from test_fast_ops import float32
+from conftest import float32, synthetic_digits
+import npda
 
 import dA as dA_module
 from SdA import SdA
@@ -23,20 +23,6 @@ def digits_like(rows, cols, density, seed):
     x = rng.uniform(0, 1, size=(rows, cols))
     x[rng.uniform(size=x.shape) >= density] = 0
     return x.astype('float32')
-
-
-def numpy_step(x, tilde_x, W, b, b_prime, lr):
-    """The tutorial's cost and SGD step, differentiated by hand in float64
-    NumPy: the rows' costs and the new W, b, b_prime."""
-    x, tilde_x, W, b, b_prime = (numpy.asarray(v, dtype='float64') for v in
-                                 (x, tilde_x, W, b, b_prime))
-    y = 1 / (1 + numpy.exp(-(tilde_x.dot(W) + b)))
-    z = 1 / (1 + numpy.exp(-(y.dot(W.T) + b_prime)))
-    rows = -numpy.sum(x * numpy.log(z) + (1 - x) * numpy.log(1 - z), axis=1)
-    dz = (z - x) / len(x)
-    dy = dz.dot(W) * y * (1 - y)
-    return (rows, W - lr * (tilde_x.T.dot(dy) + dz.T.dot(y)),
-            b - lr * dy.sum(0), b_prime - lr * dz.sum(0))
 
 
 def step_inputs(B, V, H, density, seed=1):
@@ -73,7 +59,8 @@ def test_step_matches_numpy(shape, mode):
     inputs = step_inputs(*shape)
     kept = [a.copy() for a in inputs]
     got = compiled_step(mode)(*inputs)
-    expected = numpy_step(*inputs, lr=0.25)
+    x, tilde_x, W, b, b_prime = inputs
+    expected = npda.sgd_step(x, W, b, b_prime, 0.25, tilde_x=tilde_x)
     numpy.testing.assert_allclose(got[0], expected[0], rtol=1e-5,
                                   atol=1e-4)
     for g, e in zip(got[1:], expected[1:]):
@@ -84,6 +71,7 @@ def test_step_matches_numpy(shape, mode):
         assert (a == k).all()
 
 
+@pytest.mark.slow
 def test_any_number_of_threads_gives_the_same_bits():
     inputs = step_inputs(20, 300, 200, 0.2)
     results = [compiled_step(C_MODE, threads)(*inputs)
@@ -105,7 +93,7 @@ def test_shared_parameters_are_updated_in_place():
     costs = [step(x, tilde_x) for _ in range(2)]
     values = [W0, b0, bp0]
     for cost in costs:
-        rows, *values = numpy_step(x, tilde_x, *values, lr=0.5)
+        rows, *values = npda.sgd_step(x, *values, 0.5, tilde_x=tilde_x)
         assert abs(cost - rows.mean()) <= 1e-5 * rows.mean()
     for param, value in zip(params, values):
         numpy.testing.assert_allclose(param.get_value(), value, rtol=1e-5,
@@ -151,22 +139,15 @@ def test_fast_step_is_the_tutorial_gradient():
         assert any(isinstance(n.op, fast_step.FastStep)
                    for n in step.maker.fgraph.toposort())
         got_cost = step(data)
-    X = data.astype('float64')
-    y = 1 / (1 + numpy.exp(-(X.dot(W) + b)))
-    a = y.dot(W.T) + bp
-    z = 1 / (1 + numpy.exp(-a))
-    cost = numpy.mean(-numpy.sum(X * numpy.log(z) + (1 - X) *
-                                 numpy.log(1 - z), axis=1))
-    dz = (z - X) / len(X)
-    dy = dz.dot(W) * y * (1 - y)
-    expected = [W - 0.1 * (X.T.dot(dy) + dz.T.dot(y)),
-                b - 0.1 * dy.sum(0), bp - 0.1 * dz.sum(0)]
+    rows, *expected = npda.sgd_step(data, W, b, bp, 0.1)
+    cost = rows.mean()
     assert abs(got_cost - cost) <= 1e-5 * cost
     for param, value in zip(da.params, expected):
         numpy.testing.assert_allclose(param.get_value(), value, rtol=1e-4,
                                       atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('level', [0., 0.3])
 def test_fast_training_follows_the_exact_one(level):
     """Two epochs of 30 minibatches of sparse digits: the fast and
@@ -189,6 +170,7 @@ def test_fast_training_follows_the_exact_one(level):
     numpy.testing.assert_allclose(fast_W, exact_W, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_sda_pretraining_fast_at_batch_one():
     """SdA's pretraining at batch 1 (its default) with ``exact=False``:
     every layer gets the fast step, the products below it stay level 2;

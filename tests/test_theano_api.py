@@ -258,13 +258,14 @@ IMPORT = ('import sys, numpy; numpy.random.seed(1234); import theano, '
           'sys.modules, "numba" in sys.modules)')
 
 
+@pytest.mark.slow
 def test_import_theano_has_no_side_effects_beyond_theanos(tmp_path):
     """NumPy's global generator is untouched and neither JAX nor Numba is
     imported (Theano's import touched neither); NumPy's floating-point
     errors are ignored, as Theano's import set them."""
     import subprocess
     import sys
-    from test_setup import run_env
+    from conftest import run_env
     r = subprocess.run([sys.executable, '-c', IMPORT + '; print(numpy.'
                         'geterr())'], cwd=str(tmp_path), env=run_env(),
                        capture_output=True, text=True, timeout=300)

@@ -13,6 +13,7 @@ floatX = theano.config.floatX
 RTOL = 1e-3 if floatX == 'float32' else 1e-7
 
 
+@pytest.mark.slow
 def test_end_to_end_matches_numpy_and_draws_filters(small_dataset, tmp_path,
                                                     capsys):
     path, splits = small_dataset

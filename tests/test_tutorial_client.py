@@ -12,29 +12,15 @@ import os
 import site
 import subprocess
 import sys
-from importlib import metadata
 
 import numpy
 import pytest
 
-from da_tutorial import engine
 import npda
 from da_tutorial import blas
-from conftest import small_dataset_file
-from test_setup import FLAGS, LDFLAGS, RC, run_env, run_python
-
-ENGINE = engine.ENGINE
-# the tutorial series' scripts, as written for Theano 1.0.5
-CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       'clients')
-
-# the installed one (the checkout's own dA_tutorial.egg-info is on sys.path
-# too, when tests run from it)
-DIST = next(iter(metadata.distributions(name='dA-tutorial',
-                                        path=site.getsitepackages())), None)
-installed = pytest.mark.skipif(
-    DIST is None, reason='the project is not installed in this Python '
-    "(pip install -e '.[test]', as README says)")
+from conftest import (CLIENTS, DIST, ENGINE, FLAGS, LDFLAGS, RC, installed,
+                      run_client, run_env, run_python, same_as_theano,
+                      small_dataset_file)
 
 
 @installed
@@ -48,6 +34,7 @@ def test_install_ships_the_pth_file():
         os.path.realpath(d) for d in site.getsitepackages()]
 
 
+@pytest.mark.slow
 @installed
 def test_processes_that_import_no_engine_import_nothing_of_ours(tmp_path):
     r = run_python('import sys; print(sorted(m for m in sys.modules if '
@@ -67,6 +54,7 @@ ENGINE_FIRST = ('import {e}, {e}.tensor as T; from dA import dA; '
                     if ENGINE == 'pytensor' else LDFLAGS)
 
 
+@pytest.mark.slow
 @installed
 @pytest.mark.skipif(ENGINE != 'theano', reason='the hook acts on Theano '
                     'only: a script that imports PyTensor itself keeps '
@@ -78,6 +66,7 @@ def test_engine_imported_first_gets_the_blas_default(tmp_path):
     assert blas.default_blas_ldflags()   # the wheel is installed
 
 
+@pytest.mark.slow
 @installed
 def test_engine_imported_first_keeps_the_users_blas_flags(tmp_path):
     r = run_python(ENGINE_FIRST, tmp_path, **{FLAGS: LDFLAGS + '='})
@@ -117,6 +106,7 @@ print(json.dumps({
 '''
 
 
+@pytest.mark.slow
 @installed
 @pytest.mark.skipif(ENGINE != 'pytensor', reason='PyTensor is installed '
                     'in the PyTensor leg only')
@@ -139,6 +129,7 @@ def test_the_hook_leaves_other_programs_using_pytensor_alone(tmp_path):
     assert with_project.stderr == bare.stderr
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_sda_script(tmp_path):
     """tests/clients/sda.py, in float64 (no flags): the engine's own
@@ -174,6 +165,7 @@ def free_energy(v, W, hbias, vbias):
     return -numpy.log1p(numpy.exp(v.dot(W) + hbias)).sum(axis=1) - v.dot(vbias)
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_rbm_with_scan(tmp_path):
     """The tutorial series' RBM, unchanged: persistent CD-15 through
@@ -197,7 +189,7 @@ def test_tutorial_style_rbm_with_scan(tmp_path):
     flipped[:, 0] = 1 - flipped[:, 0]
     params = [init[k].astype('float64') for k in ('W', 'hbias', 'vbias')]
     gap = free_energy(flipped, *params) - free_energy(x0, *params)
-    expected = numpy.mean(784 * numpy.log(1 / (1 + numpy.exp(-gap))))
+    expected = numpy.mean(784 * numpy.log(npda.sigmoid(gap)))
     rtol = 1e-4 if result['floatX'] == 'float32' else 1e-9
     assert result['costs'][0] == pytest.approx(expected, rel=rtol)
     assert len(result['costs']) == 10 and all(
@@ -212,49 +204,10 @@ def test_tutorial_style_rbm_with_scan(tmp_path):
 # first costs are checked against NumPy where they do not depend on the
 # random stream; every printed figure, noise included, against what Theano
 # 1.0.5 printed under Python 3.11 (tests/clients/theano_1.0.5.json, written
-# by tests/clients/record.py on that engine).
-REFERENCE = os.path.join(CLIENTS, 'theano_1.0.5.json')
+# by tests/clients/record.py on that engine; conftest.run_client).
 
 
-def run_client(name, tmp_path):
-    """Run tests/clients/``name``.py as a user would; return its JSON."""
-    dataset = small_dataset_file(tmp_path)
-    r = subprocess.run([sys.executable, os.path.join(CLIENTS, name + '.py'),
-                        dataset, str(tmp_path)], cwd=str(tmp_path),
-                       capture_output=True, text=True, timeout=600,
-                       env=run_env(**{RC: os.devnull,
-                                      'THEANO_FLAGS': 'floatX=float32'}))
-    assert r.returncode == 0, r.stderr
-    result = json.loads(r.stdout.splitlines()[-1])
-    assert result['floatX'] == 'float32'
-    return result
-
-
-def same_as_theano(name, result, rtol):
-    """Compare every number of ``result`` with Theano 1.0.5's."""
-    with open(REFERENCE) as f:
-        expected = json.load(f)[name]
-    numpy.testing.assert_allclose(
-        numpy.asarray(flatten(result), dtype=float),
-        numpy.asarray(flatten(expected), dtype=float), rtol=rtol)
-
-
-def flatten(value):
-    """The numbers of a JSON value, in order."""
-    if isinstance(value, dict):
-        return [v for k in sorted(value) if k != 'floatX'
-                for v in flatten(value[k])]
-    if isinstance(value, list):
-        return [v for item in value for v in flatten(item)]
-    if isinstance(value, str):
-        return []            # BLAS flags: each engine's own
-    return [float(value)]
-
-
-def sigmoid(a):
-    return 1 / (1 + numpy.exp(-a))
-
-
+@pytest.mark.slow
 @installed
 def test_tutorial_style_contractive_autoencoder(tmp_path):
     result = run_client('cA', tmp_path)
@@ -265,10 +218,8 @@ def test_tutorial_style_contractive_autoencoder(tmp_path):
     x = read_dataset(small_dataset_file(tmp_path))[0][0][:20].astype(
         'float64')
     W = init['W'].astype('float64')
-    y = sigmoid(x.dot(W) + init['b'])
-    z = sigmoid(y.dot(W.T) + init['b_prime'])
-    rec = numpy.mean(-numpy.sum(x * numpy.log(z) + (1 - x) *
-                                numpy.log(1 - z), axis=1))
+    params = (x, W, init['b'], init['b_prime'])
+    y, rec = npda.forward(*params)[0], npda.cost(*params)
     jacobian = numpy.floor(((y * (1 - y)) ** 2).dot((W ** 2).sum(axis=0))
                            .sum() / 20)
     assert result['first'][0] == pytest.approx(rec, rel=1e-5)
@@ -276,11 +227,13 @@ def test_tutorial_style_contractive_autoencoder(tmp_path):
     same_as_theano('cA', result, rtol=1e-4)
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_rbm_same_as_theano(tmp_path):
     same_as_theano('rbm', run_client('rbm', tmp_path), rtol=1e-3)
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_dbn(tmp_path):
     result = run_client('DBN', tmp_path)
@@ -291,6 +244,7 @@ def test_tutorial_style_dbn(tmp_path):
     same_as_theano('DBN', result, rtol=1e-3)
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_mlp(tmp_path):
     result = run_client('mlp_client', tmp_path)
@@ -301,6 +255,7 @@ def test_tutorial_style_mlp(tmp_path):
     same_as_theano('mlp_client', result, rtol=1e-4)
 
 
+@pytest.mark.slow
 @installed
 def test_tutorial_style_sda_same_as_theano(tmp_path):
     """The SdA layer in float32, MRG noise included, as Theano printed it."""
@@ -334,6 +289,7 @@ print(first.shape, first.dtype, sorted(set(first.ravel().tolist())),
 '''
 
 
+@pytest.mark.slow
 @installed
 @pytest.mark.skipif(ENGINE != 'pytensor', reason="the Theano face is "
                     "PyTensor's; here a real Theano is imported")
