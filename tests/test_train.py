@@ -108,8 +108,13 @@ def test_command_line_reports_bad_values(capsys, no_compiling):
     with pytest.raises(SystemExit) as e:
         dA_module.main(['--epochs', '0'])
     assert e.value.code == 2
-    assert 'training_epochs must be an integer >= 1, got 0' in \
+    # the command line names its option, as the user typed it
+    assert '--epochs must be an integer >= 1, got 0' in \
         capsys.readouterr().err
+    # and the function its parameter
+    with pytest.raises(ValueError, match='^training_epochs must be an '
+                       'integer >= 1, got 0$'):
+        dA_module.test_dA(training_epochs=0)
 
 
 def test_infinite_learning_rate_names_a_range_without_it(capsys,
@@ -117,8 +122,8 @@ def test_infinite_learning_rate_names_a_range_without_it(capsys,
     with pytest.raises(SystemExit):
         dA_module.main(['--learning-rate', 'inf'])
     message = capsys.readouterr().err.strip().splitlines()[-1]
-    assert message == ('error: learning_rate must be a finite number in '
-                       '(0, inf), got inf')
+    assert message.endswith(' error: --learning-rate must be a finite '
+                            'number in (0, inf), got inf')
 
 
 def test_bad_dataset_leaves_no_output_folder(tmp_path, monkeypatch,
