@@ -3,8 +3,9 @@
 
 One module a job:
 
-* ``engine``: Theano 1.0.5 or PyTensor under the same names, and how the
-  command-line scripts run (GPU check, float32 default, clear errors);
+* ``engine``: Theano 1.0.5 or PyTensor under the same names, and the
+  device;  ``cli``: the scripts' command lines, each from one table, and
+  how they run (GPU check, float32 default, a user's mistake in a line);
 * the engine's set-up: ``flags`` reads what the user set (the flags
   variable, the rc files); ``defaults`` adds the project's defaults only
   where the user set nothing: the BLAS (``blas``), Theano's flags for
@@ -15,8 +16,9 @@ One module a job:
   itself (run at start-up by ``dA-tutorial.pth``);
 * ``data``: finding, downloading and safely reading MNIST;
 * ``training``: the training loops (``Epochs``, ``early_stopping``);
-  ``checks``: settings validated at the door; ``files``: writing files
-  atomically;
+  ``runs``: a run's folder, checkpoint and resume; ``checks``: settings
+  validated at the door; ``files``: writing files atomically;
+  ``layer_inputs``: an SdA layer's inputs computed once;
 * ``report``: what a run leaves besides the filters (pictures, metrics,
   probe table);
 * ``ops``: the C kernels of the training steps and the tutorial's random
