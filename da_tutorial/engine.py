@@ -14,7 +14,7 @@ is the engine's top module (``pytensor`` under PyTensor), ``T`` its
 
 The engine's own flags (``THEANO_FLAGS`` / ``.theanorc``, or
 ``PYTENSOR_FLAGS`` / ``.pytensorrc``) are honoured; the project's defaults
-(``defaults``; float32 in the scripts, ``run_script``) are only
+(``defaults``; float32 in the scripts, ``cli.run_script``) are only
 defaults.  Where the user asked for a GPU that Theano could not start,
 ``check_device`` says so instead of training on the CPU.
 """
