@@ -146,6 +146,8 @@ def main(argv=None):
         # before the engine loads its OpenBLAS, which reads it then
         os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
 
+    from da_tutorial.machine import describe
+    print('machine: ' + describe())
     start = time.time()
     engine, mine = project_steps(args.dataset)
     from logistic_sgd import load_data

@@ -467,6 +467,8 @@ def parse_args(argv):
 
 def print_setting(args, impls):
     """What is timed, where, and the BLAS's own rate."""
+    from da_tutorial.machine import describe
+    print('machine: ' + describe('%d (--threads)' % args.threads))
     print('dA training step: batch %d, 784-%d, %s, %d thread(s); median of '
           '%d interleaved blocks of %d minibatches, scaled to one epoch of '
           '50,000 examples; first epoch: from the process\'s start, %s '

@@ -19,6 +19,7 @@ One module a job:
   ``runs``: a run's folder, checkpoint and resume; ``checks``: settings
   validated at the door; ``files``: writing files atomically;
   ``layer_inputs``: an SdA layer's inputs computed once;
+  ``machine``: the CPU and BLAS threads a run and a benchmark record;
 * ``report``: what a run leaves besides the filters (pictures, metrics,
   probe table);
 * ``ops``: the C kernels of the training steps and the tutorial's random

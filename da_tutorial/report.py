@@ -23,6 +23,7 @@ import numpy
 from .checks import UserError, corruption_name
 from .engine import DEVICE, ENGINE, T, blas_ldflags, theano
 from .files import atomic_write
+from .machine import blas_threads, cpu
 
 
 def save_run(da, level, epoch_costs, epoch_seconds, output_folder):
@@ -110,13 +111,15 @@ def reconstruction_cost(da, inputs, targets):
 
 
 def versions():
-    """The versions and Theano settings a run used, for metrics.json."""
+    """The versions and Theano settings a run used, and the machine it
+    ran on (``machine``), for metrics.json."""
     return {'python': platform.python_version(), 'numpy': numpy.__version__,
             # Theano's, or the Theano face's: '1.0.5+pytensor.<version>'
             'theano': getattr(sys.modules.get('theano'), '__version__',
                               theano.__version__),
             'blas_ldflags': blas_ldflags(), 'engine': ENGINE,
-            'floatX': theano.config.floatX, 'device': DEVICE}
+            'floatX': theano.config.floatX, 'device': DEVICE,
+            'cpu': cpu(), 'blas_threads': blas_threads()}
 
 
 def write_metrics(run_data, output_folder):

@@ -77,7 +77,7 @@ def test_metrics_json_keys_and_printed_costs(trained, capsys):
     assert sorted(metrics['files']) == sorted(os.listdir(str(out)))
     assert set(metrics['versions']) == {'python', 'numpy', 'theano',
                                         'blas_ldflags', 'floatX', 'device',
-                                        'engine'}
+                                        'engine', 'cpu', 'blas_threads'}
     assert metrics['versions']['floatX'] == floatX
     assert metrics['settings']['corruption_levels'] == [0., 0.3]
     for run in metrics['runs']:
