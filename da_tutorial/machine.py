@@ -33,10 +33,15 @@ def cpu(cpuinfo='/proc/cpuinfo'):
                     break       # the first processor is enough
     except OSError:
         pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') \
-        else os.cpu_count()
     return {'model': model, 'vector': [f for f in VECTOR_FLAGS if f in flags],
-            'cores': cores}
+            'cores': cores()}
+
+
+def cores():
+    """The cores this process may use."""
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
 
 
 def blas_threads(environ=None):
@@ -46,7 +51,7 @@ def blas_threads(environ=None):
     for name in THREAD_VARIABLES:
         if environ.get(name):
             return '%s=%s' % (name, environ[name])
-    return 'its default (%d cores)' % cpu()['cores']
+    return 'its default (%d cores)' % cores()
 
 
 def describe(threads=None):

@@ -323,10 +323,7 @@ class Patience(object):
                     s['epoch'], s['minibatch'] = s['epoch'] + 1, 0
                 for minibatch_index in range(s['minibatch'],
                                              n_train_batches):
-                    self.step(train_model, minibatch_index)
-                    # iteration number
-                    iter = (s['epoch'] - 1) * n_train_batches + \
-                        minibatch_index
+                    iter = self.step(train_model, minibatch_index)
                     if (iter + 1) % self.validation_frequency == 0:
                         self.validation(validate, test, on_best,
                                         minibatch_index, iter)
@@ -342,7 +339,8 @@ class Patience(object):
                 s['epoch'])
 
     def step(self, train_model, minibatch_index):
-        """One SGD step, its cost checked and the progress shown."""
+        """One SGD step, its cost checked and the progress shown; returns
+        the iteration number."""
         epoch = self.s['epoch']
         cost = train_model(self.indices[minibatch_index])
         if not numpy.isfinite(cost):
@@ -355,6 +353,7 @@ class Patience(object):
             self.progress.begin(iter + 1)
         if self.progress.bar is not None and iter % self.chunk == 0:
             self.progress.show(iter, self.planned())
+        return iter
 
     def validation(self, validate, test, on_best, minibatch_index, iter):
         """Check the validation error, test each new best, extend the
