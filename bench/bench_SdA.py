@@ -44,8 +44,7 @@ PRETRAIN_LR, FINETUNE_LR = 0.001, 0.1
 def project_steps(datasets):
     """The project's compiled steps, as test_SdA calls them."""
     os.environ.setdefault('THEANO_FLAGS', 'floatX=float32')
-    from da_tutorial.engine import ENGINE, script_floatx
-    script_floatx()
+    from da_tutorial.engine import ENGINE
     import theano
     from SdA import SdA
     from logistic_sgd import load_data

@@ -7,8 +7,6 @@ import os, sys, timeit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault('THEANO_FLAGS', 'floatX=float32')
 import numpy
-from da_tutorial.engine import script_floatx
-script_floatx()
 from SdA import SdA
 from logistic_sgd import load_data
 data = load_data('mnist.pkl.gz')

@@ -24,6 +24,7 @@ from .checks import UserError, corruption_name
 from .engine import DEVICE, ENGINE, T, blas_ldflags, theano
 from .files import atomic_write
 from .machine import blas_threads, cpu
+from .ops.row_blas import thread_report
 
 
 def save_run(da, level, epoch_costs, epoch_seconds, output_folder):
@@ -150,7 +151,9 @@ class RunRecord(object):
         self.data['pretraining'].append({
             'layer': layer, 'corruption_level': corruption_level,
             'epoch_costs': [float(c) for c in loop.epoch_costs],
-            'epoch_seconds': loop.epoch_seconds})
+            'epoch_seconds': loop.epoch_seconds,
+            # the batch-1 products' threads, as their calls chose them
+            'threads': thread_report()})
         # minutes of training, summed over the processes of a resumed run
         self.data['pretraining_minutes'] = sum(
             sum(r['epoch_seconds']) for r in self.data['pretraining']) / 60.
@@ -163,7 +166,8 @@ class RunRecord(object):
             if self.finetuning else 0.,
             finetuning_epochs=epochs, best_iteration=best_iter + 1,
             best_validation_error=float(best_validation_loss),
-            test_error=float(test_score), complete=True)
+            test_error=float(test_score), complete=True,
+            finetuning_threads=thread_report())
 
 
 def saved_encoders(output_folder, load_model):

@@ -288,6 +288,7 @@ def test_the_run_is_recorded(small_dataset, tmp_path, capsys):
     assert [r['layer'] for r in run['pretraining']] == [0, 1]
     for r in run['pretraining']:
         assert len(r['epoch_costs']) == len(r['epoch_seconds']) == 2
+        assert r['threads']['setting']     # how the threads were chosen
         for epoch, cost in enumerate(r['epoch_costs']):
             assert 'Pre-training layer %d, epoch %d, cost %f' % (
                 r['layer'], epoch, cost) in captured.out

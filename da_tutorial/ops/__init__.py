@@ -5,8 +5,10 @@ kernel, its C in the ``.c``/``.h`` files beside it:
   ``cost.c``);
 * ``sigmoid``: ``SigmoidElemwise``, the engines' sigmoids vectorised with
   their bits (``expf.h``, ``sigmoid.c``);
-* ``one_row``: ``one_row_dot``, a batch-1 step on the engine's vector
-  kernels (no C);
+* ``one_row``: ``one_row_dot``, a batch-1 step on vector kernels (no C);
+* ``row_blas``: ``RowGemv`` and ``RowGer``, those vector kernels, the
+  project's own: the same bits on any threads, which their calls' times
+  choose (``row_blas.c``);
 * ``mrg`` (the MRG31k3p stream: its NumPy reference, ``mrg.c``),
   ``mrg_theano`` (Theano's Op with that C) and ``mrg_pytensor``
   (PyTensor's Op, ``mrg_op.c``, its Numba and JAX versions, and

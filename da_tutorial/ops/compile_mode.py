@@ -10,7 +10,7 @@ engine's own kernels, and its costs bit for bit):
 """
 from .. import flags
 from ..engine import ENGINE, theano
-from . import cost, one_row, sigmoid  # noqa: F401  (their rewrites)
+from . import cost, one_row, row_blas, sigmoid  # noqa: F401  (rewrites)
 from .base import FAST_TAG
 
 if ENGINE == 'theano':
