@@ -10,11 +10,11 @@ virtual environment of its own: README.md's test command, and what CI runs.
   later found (the Python PyTensor users have), where the same command
   brings PyTensor.
 
-``--quick`` runs only the tests not marked ``slow`` (none starts a Python
-or pip, builds a wheel, runs a whole script or takes seconds), reinstalls
-the project only where its build files changed since the last install
-into that environment, and runs the two legs side by side, each leg's
-output shown when both are done.
+The two legs run side by side, each leg's output shown when both are
+done.  ``--quick`` runs only the tests not marked ``slow`` (none starts a
+Python or pip, builds a wheel, runs a whole script or takes seconds), and
+reinstalls the project only where its build files changed since the last
+install into that environment.
 
 Pythons are looked for as ``python3.N`` on PATH and in pyenv's versions
 folder.  A leg without a Python for it is skipped, saying so, unless the
@@ -115,14 +115,14 @@ def run_leg(name, python, pytest_args, quick=False, out=None):
     return True, time.time() - start
 
 
-def run_side_by_side(legs, pytest_args):
-    """Run the quick tier of each (name, python) of ``legs`` at once (on a
-    core each); print each one's output when all are done, in order;
-    return their (passed, seconds)."""
+def run_side_by_side(legs, pytest_args, quick):
+    """Run each (name, python) of ``legs`` at once (on a core each: most of
+    a leg's time is one process compiling C); print each one's output when
+    all are done, in order; return their (passed, seconds)."""
     outs = [tempfile.TemporaryFile('w+') for _ in legs]
     with concurrent.futures.ThreadPoolExecutor(max(len(legs), 1)) as pool:
         outcomes = list(pool.map(lambda leg, out: run_leg(
-            *leg, pytest_args, quick=True, out=out), legs, outs))
+            *leg, pytest_args, quick=quick, out=out), legs, outs))
     for out in outs:
         out.seek(0)
         sys.stdout.write(out.read())
@@ -172,9 +172,8 @@ def main(argv):
     found = {name: pick_python(pythons, low, high)
              for name, (_, low, high) in LEGS.items()}
     legs = [(name, python) for name, python in found.items() if python]
-    outcomes = dict(zip([name for name, _ in legs], run_side_by_side(
-        legs, pytest_args) if quick else [run_leg(name, python, pytest_args)
-                                          for name, python in legs]))
+    outcomes = dict(zip([name for name, _ in legs],
+                        run_side_by_side(legs, pytest_args, quick)))
     results, status = [], 0
     for name, (_, low, high) in LEGS.items():
         python = found[name]
