@@ -13,14 +13,17 @@ THREAD_VARIABLES = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
 
 
 def cpu(cpuinfo='/proc/cpuinfo'):
-    """{'model', 'vector', 'cores'}: the CPU's model name, the extensions
-    of ``VECTOR_FLAGS`` it has, and the cores this process may use.
+    """{'model', 'vector', 'cores', 'vendor'}: the CPU's model name, the
+    extensions of ``VECTOR_FLAGS`` it has, the cores this process may use
+    and its maker's ``vendor_id`` ('GenuineIntel', 'AuthenticAMD'; '' where
+    not known).
 
     :type cpuinfo: str
     :param cpuinfo: the file to read (Linux's; a missing one gives what
                     ``platform`` says and no extensions)
     """
     model, flags = platform.processor() or platform.machine(), set()
+    vendor = ''
     try:
         with open(cpuinfo) as f:
             for line in f:
@@ -29,12 +32,14 @@ def cpu(cpuinfo='/proc/cpuinfo'):
                     model = value.strip()
                 elif key.strip() == 'flags':
                     flags = set(value.split())
+                elif key.strip() == 'vendor_id':
+                    vendor = value.strip()
                 if model and flags and key.strip() == '':
                     break       # the first processor is enough
     except OSError:
         pass
     return {'model': model, 'vector': [f for f in VECTOR_FLAGS if f in flags],
-            'cores': cores()}
+            'cores': cores(), 'vendor': vendor}
 
 
 def cores():
