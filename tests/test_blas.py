@@ -5,12 +5,15 @@ and MKL really linked into a compiled function, its products checked
 against NumPy (where the ``mkl`` wheel is installed)."""
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
 from da_tutorial import blas, blas_speed, defaults, machine, mkl
 from da_tutorial.checks import UserError
-from conftest import ENGINE, FLAGS, LDFLAGS, run_python
+from conftest import ENGINE, FLAGS, LDFLAGS, REPO, run_env, run_python
 
 # Microseconds per call of one minibatch's products, as measured.  On an
 # Intel Xeon with AVX-512: PyTorch's MKL against the project's OpenBLAS
@@ -235,6 +238,63 @@ def test_user_ldflags_win_over_da_blas(monkeypatch, tmp_path):
     monkeypatch.setenv('THEANORC' if ENGINE == 'theano' else 'PYTENSORRC',
                        str(rc))
     assert LDFLAGS not in dict(defaults.engine_defaults(ENGINE).defaults())
+
+
+# --- at install ---------------------------------------------------------------
+
+def test_the_install_brings_mkl_on_intel_only():
+    linux = dict(system='Linux', arch='x86_64')
+    assert blas.install_mkl({}, 'GenuineIntel', **linux)
+    assert not blas.install_mkl({}, 'AuthenticAMD', **linux)
+    assert not blas.install_mkl({}, 'GenuineIntel', 'Linux', 'aarch64')
+    assert not blas.install_mkl({}, 'GenuineIntel', 'Darwin', 'x86_64')
+    assert not blas.install_mkl({'DA_BLAS': 'openblas'}, 'GenuineIntel',
+                                **linux)
+    assert blas.install_mkl({'DA_BLAS': 'mkl'}, 'AuthenticAMD', 'Darwin',
+                            'arm64')
+    with pytest.raises(ValueError, match="got 'yes'"):
+        blas.install_mkl({'DA_BLAS': 'yes'}, 'GenuineIntel', **linux)
+
+
+METADATA = '''
+import sys, tempfile
+from setuptools import build_meta
+out = tempfile.mkdtemp()
+name = build_meta.prepare_metadata_for_build_wheel(out)
+print(open(out + "/" + name + "/METADATA").read())
+'''
+
+
+@pytest.mark.slow
+def test_built_metadata_adds_mkl_to_setup_cfg(tmp_path):
+    """The wheel's requirements, as pip reads them: setup.cfg's, all of
+    them, plus ``mkl`` with DA_BLAS=mkl (and on an Intel CPU)."""
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(str(REPO / 'setup.cfg'))
+    listed = [r.strip() for r in
+              cfg['options']['install_requires'].splitlines() if r.strip()]
+    source = tmp_path / 'source'
+    shutil.copytree(str(REPO), str(source), ignore=shutil.ignore_patterns(
+        '.*', 'build', '*.egg-info', '__pycache__', 'data', 'docs', 'bench',
+        'tests', 'dA_plots'))
+    for setting in ('mkl', 'openblas'):
+        r = subprocess.run([sys.executable, '-c', METADATA],
+                           cwd=str(source), env=run_env(DA_BLAS=setting),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        requires = [line.split(': ', 1)[1] for line in r.stdout.splitlines()
+                    if line.startswith('Requires-Dist: ') and
+                    'extra ==' not in line]
+        expected = listed + (['mkl'] if setting == 'mkl' else [])
+        assert [r.replace(' ', '') for r in requires] == \
+            [e.replace(' ', '') for e in expected]
+    r = subprocess.run([sys.executable, '-c', METADATA], cwd=str(source),
+                       env=run_env(DA_BLAS='yes'), capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode != 0
+    assert "error: DA_BLAS must be auto, openblas or mkl, got 'yes'" in \
+        r.stderr
 
 
 # --- at run time, in a fresh Python ---------------------------------------
