@@ -60,13 +60,19 @@ def blas_threads(environ=None):
 
 
 def describe(threads=None):
-    """One line: 'AMD EPYC (avx, avx2, fma), 2 cores; BLAS threads: ...'.
+    """One line: 'AMD EPYC (avx, avx2, fma), 2 cores; BLAS threads: ...',
+    and the BLAS where this process's engine has chosen one
+    ('; BLAS: OpenBLAS (...)').
 
     :type threads: str or None
     :param threads: the BLAS threads, where the caller sets them (a
                     benchmark's children); None: ``blas_threads()``
     """
+    from da_tutorial.blas import CHOSEN      # (blas reads this module)
     c = cpu()
-    return '%s (%s), %d cores; BLAS threads: %s' % (
+    line = '%s (%s), %d cores; BLAS threads: %s' % (
         c['model'], ', '.join(c['vector']) or 'no extensions known',
         c['cores'], threads or blas_threads())
+    for choice in CHOSEN.values():
+        line += '; BLAS: %s' % choice.name
+    return line

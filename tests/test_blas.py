@@ -240,6 +240,20 @@ def test_user_ldflags_win_over_da_blas(monkeypatch, tmp_path):
     assert LDFLAGS not in dict(defaults.engine_defaults(ENGINE).defaults())
 
 
+def test_describe_names_the_user_setting_and_the_choice(monkeypatch):
+    monkeypatch.setitem(blas.CHOSEN, ENGINE, blas.Choice(
+        'MKL 2026.2.1', '-lmkl', 'DA_BLAS=mkl'))
+    line = blas.describe(ENGINE, '-lmkl')
+    assert line.startswith('MKL 2026.2.1; DA_BLAS=mkl; DA_BLAS=openblas|mkl'
+                           ', or %s in %s' % (LDFLAGS, FLAGS))
+    assert blas.describe(ENGINE, '-lmkl', override=False) == \
+        'MKL 2026.2.1; DA_BLAS=mkl'
+    assert machine.describe('1').endswith('; BLAS: MKL 2026.2.1')
+    assert blas.describe(ENGINE, '-lmine') == (
+        "%s='-lmine', set for %s, which wins over DA_BLAS"
+        % (LDFLAGS, {'theano': 'Theano', 'pytensor': 'PyTensor'}[ENGINE]))
+
+
 # --- at install ---------------------------------------------------------------
 
 def test_the_install_brings_mkl_on_intel_only():
@@ -305,6 +319,36 @@ def test_a_bad_da_blas_stops_at_import_with_one_line(tmp_path):
     assert r.returncode == 2
     assert r.stderr == "error: DA_BLAS must be auto, openblas or mkl, got " \
         "'atlas'\n"
+
+
+@pytest.mark.slow
+def test_version_names_the_blas_and_the_override(tmp_path):
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(str(REPO / 'setup.cfg'))
+    engine_name = {'theano': 'Theano', 'pytensor': 'PyTensor'}[ENGINE]
+    r = subprocess.run([sys.executable, str(REPO / 'dA.py'), '--version'],
+                       cwd=str(tmp_path), env=run_env(DA_BLAS='openblas'),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith('dA-tutorial %s; %s ' % (
+        cfg['metadata']['version'], engine_name))
+    assert 'BLAS: OpenBLAS (scipy-openblas32 ' in lines[0]
+    assert lines[0].endswith('; DA_BLAS=openblas; DA_BLAS=openblas|mkl, or '
+                             '%s in %s or ' % (LDFLAGS, FLAGS) +
+                             ('.theanorc' if ENGINE == 'theano'
+                              else '.pytensorrc') + ', chooses another')
+    # the user's flags, even with DA_BLAS=mkl
+    r = subprocess.run([sys.executable, str(REPO / 'SdA.py'), '--version'],
+                       cwd=str(tmp_path), env=run_env(
+                           DA_BLAS='mkl', **{FLAGS: LDFLAGS + '=-lopenblas'}),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith(
+        "BLAS: %s='-lopenblas', set for %s, which wins over DA_BLAS"
+        % (LDFLAGS, engine_name))
 
 
 MKL_PRODUCTS = '''
