@@ -8,8 +8,10 @@ One module a job:
   how they run (GPU check, float32 default, a user's mistake in a line);
 * the engine's set-up: ``flags`` reads what the user set (the flags
   variable, the rc files); ``defaults`` adds the project's defaults only
-  where the user set nothing: the BLAS (``blas``), Theano's flags for
-  PyTensor (``pytensor_flags``), float32 in the scripts;
+  where the user set nothing: the BLAS (``blas``: OpenBLAS or, where
+  ``blas_speed`` finds it clearly faster, MKL, linked by ``mkl``),
+  Theano's flags for PyTensor (``pytensor_flags``), float32 in the
+  scripts;
   ``theano_fixes``: Theano 1.0.5's scan fallback and GPU start-up
   errors; ``theano_settings``: the table of Theano's settings;
   ``import_hook``: applies the defaults when a script imports Theano

@@ -4,18 +4,21 @@ An option names the tutorial function's parameter it sets; its default is
 read from that function's signature, so the tutorial's settings are
 written once, where a learner reads them.  Each value is checked against
 its range at the door, and a mistake names the flag (``--epochs``, not
-``training_epochs``); ``--help`` shows each default and range once.
+``training_epochs``); ``--help`` shows each default and range once, and
+``--version`` the versions and the BLAS, with why it was chosen.
 ``run_script`` then runs the work: a user's mistake (``checks.UserError``)
 ends it with one line, a bug keeps its traceback.
 """
 import argparse
 import inspect
+import platform
 import signal
 
 import numpy
 
+from . import blas
 from .checks import STEPS, UserError, check_int, check_number, check_seed
-from .engine import ENGINE, DeviceError, check_device, theano
+from .engine import ENGINE, DeviceError, blas_ldflags, check_device, theano
 from .report import probe, saved_encoders
 from .runs import Interrupted
 from .defaults import floatx_default
@@ -23,6 +26,42 @@ from .defaults import floatx_default
 FLOATX_HELP = ('Computes in float32 unless %s or %s sets floatX.'
                % (('THEANO_FLAGS', '.theanorc') if ENGINE == 'theano'
                   else ('PYTENSOR_FLAGS', '.pytensorrc')))
+VERSION_HELP = ('--version names the engine and the BLAS, and why that '
+                'BLAS (DA_BLAS=auto|openblas|mkl chooses).')
+
+
+def project_version():
+    """The installed project's version ('1.0.0'), or 'not installed'."""
+    from importlib import metadata
+    try:
+        return metadata.version('dA-tutorial')
+    except metadata.PackageNotFoundError:
+        return 'not installed'
+
+
+def version_line():
+    """``--version``'s one line: the project's version, the engine's and
+    Python's, and the BLAS with why it was chosen and how to choose
+    another (``blas.describe``)."""
+    return 'dA-tutorial %s; %s %s, Python %s; BLAS: %s' % (
+        project_version(), {'theano': 'Theano', 'pytensor': 'PyTensor'}[
+            ENGINE], theano.__version__, platform.python_version(),
+        blas.describe(ENGINE, blas_ldflags()))
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print ``version_line()`` as it is (argparse's own
+    version action would wrap it) and exit."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        # (nothing in the parsed namespace, which feeds the work)
+        argparse.Action.__init__(self, option_strings, argparse.SUPPRESS,
+                                 default=argparse.SUPPRESS, nargs=0,
+                                 help=argparse.SUPPRESS)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit(0)
 
 
 class Range(object):
@@ -98,7 +137,8 @@ def build_parser(description, function, table):
                   default is a list or tuple takes one or more values
     """
     parser = argparse.ArgumentParser(description=description,
-                                     epilog=FLOATX_HELP)
+                                     epilog=FLOATX_HELP + ' ' + VERSION_HELP)
+    parser.add_argument('--version', action=VersionAction)
     defaults = inspect.signature(function).parameters
     for flag, dest, kind, text in table:
         default = defaults[dest].default

@@ -13,14 +13,17 @@ THREAD_VARIABLES = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
 
 
 def cpu(cpuinfo='/proc/cpuinfo'):
-    """{'model', 'vector', 'cores'}: the CPU's model name, the extensions
-    of ``VECTOR_FLAGS`` it has, and the cores this process may use.
+    """{'model', 'vector', 'cores', 'vendor'}: the CPU's model name, the
+    extensions of ``VECTOR_FLAGS`` it has, the cores this process may use
+    and its maker's ``vendor_id`` ('GenuineIntel', 'AuthenticAMD'; '' where
+    not known).
 
     :type cpuinfo: str
     :param cpuinfo: the file to read (Linux's; a missing one gives what
                     ``platform`` says and no extensions)
     """
     model, flags = platform.processor() or platform.machine(), set()
+    vendor = ''
     try:
         with open(cpuinfo) as f:
             for line in f:
@@ -29,12 +32,14 @@ def cpu(cpuinfo='/proc/cpuinfo'):
                     model = value.strip()
                 elif key.strip() == 'flags':
                     flags = set(value.split())
+                elif key.strip() == 'vendor_id':
+                    vendor = value.strip()
                 if model and flags and key.strip() == '':
                     break       # the first processor is enough
     except OSError:
         pass
     return {'model': model, 'vector': [f for f in VECTOR_FLAGS if f in flags],
-            'cores': cores()}
+            'cores': cores(), 'vendor': vendor}
 
 
 def cores():
@@ -55,13 +60,19 @@ def blas_threads(environ=None):
 
 
 def describe(threads=None):
-    """One line: 'AMD EPYC (avx, avx2, fma), 2 cores; BLAS threads: ...'.
+    """One line: 'AMD EPYC (avx, avx2, fma), 2 cores; BLAS threads: ...',
+    and the BLAS where this process's engine has chosen one
+    ('; BLAS: OpenBLAS (...)').
 
     :type threads: str or None
     :param threads: the BLAS threads, where the caller sets them (a
                     benchmark's children); None: ``blas_threads()``
     """
+    from da_tutorial.blas import CHOSEN      # (blas reads this module)
     c = cpu()
-    return '%s (%s), %d cores; BLAS threads: %s' % (
+    line = '%s (%s), %d cores; BLAS threads: %s' % (
         c['model'], ', '.join(c['vector']) or 'no extensions known',
         c['cores'], threads or blas_threads())
+    for choice in CHOSEN.values():
+        line += '; BLAS: %s' % choice.name
+    return line

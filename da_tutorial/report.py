@@ -20,6 +20,7 @@ import sys
 
 import numpy
 
+from . import blas
 from .checks import UserError, corruption_name
 from .engine import DEVICE, ENGINE, T, blas_ldflags, theano
 from .files import atomic_write
@@ -112,13 +113,16 @@ def reconstruction_cost(da, inputs, targets):
 
 
 def versions():
-    """The versions and Theano settings a run used, and the machine it
-    ran on (``machine``), for metrics.json."""
+    """The versions and Theano settings a run used, the BLAS and why
+    (``blas.describe``), and the machine it ran on (``machine``), for
+    metrics.json."""
     return {'python': platform.python_version(), 'numpy': numpy.__version__,
             # Theano's, or the Theano face's: '1.0.5+pytensor.<version>'
             'theano': getattr(sys.modules.get('theano'), '__version__',
                               theano.__version__),
-            'blas_ldflags': blas_ldflags(), 'engine': ENGINE,
+            'blas_ldflags': blas_ldflags(),
+            'blas': blas.describe(ENGINE, blas_ldflags(), override=False),
+            'engine': ENGINE,
             'floatX': theano.config.floatX, 'device': DEVICE,
             'cpu': cpu(), 'blas_threads': blas_threads()}
 

@@ -24,6 +24,7 @@ def test_an_intel_cpu_with_avx512(tmp_path):
     path.write_text(XEON)
     c = machine.cpu(str(path))
     assert c['model'] == 'Intel(R) Xeon(R) Platinum 8488C'
+    assert c['vendor'] == 'GenuineIntel'
     assert c['vector'] == ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f',
                            'avx512bw', 'avx512vl', 'avx512_bf16', 'amx_tile']
     assert c['cores'] >= 1
@@ -32,6 +33,7 @@ def test_an_intel_cpu_with_avx512(tmp_path):
 def test_no_cpuinfo_is_no_error(tmp_path):
     c = machine.cpu(str(tmp_path / 'missing'))
     assert c['vector'] == [] and isinstance(c['model'], str)
+    assert c['vendor'] == ''
 
 
 def test_the_threads_the_user_set_are_named():
@@ -51,5 +53,6 @@ def test_this_cpu_as_lscpu_names_it():
                   if ':' in line)
     c = machine.cpu()
     assert c['model'] == fields['Model name'].strip()
+    assert c['vendor'] == fields['Vendor ID'].strip()
     flags = fields.get('Flags', '').split()
     assert c['vector'] == [f for f in machine.VECTOR_FLAGS if f in flags]

@@ -76,8 +76,9 @@ def test_metrics_json_keys_and_printed_costs(trained, capsys):
     # the run's files, exactly: the folder holds nothing else
     assert sorted(metrics['files']) == sorted(os.listdir(str(out)))
     assert set(metrics['versions']) == {'python', 'numpy', 'theano',
-                                        'blas_ldflags', 'floatX', 'device',
-                                        'engine', 'cpu', 'blas_threads'}
+                                        'blas_ldflags', 'blas', 'floatX',
+                                        'device', 'engine', 'cpu',
+                                        'blas_threads'}
     assert metrics['versions']['floatX'] == floatX
     assert metrics['settings']['corruption_levels'] == [0., 0.3]
     for run in metrics['runs']:
