@@ -1,3 +1,26 @@
+"""The BLAS the engine links its C code to, where the user chose none.
+
+Theano 1.0.5 must be given ``blas.ldflags``: on Python 3.11 with NumPy
+1.23 it crashes at import while guessing them (``numpy.distutils``'s
+``__config__`` no longer has ``blas_opt_info``).  The default
+(``ldflags_default``), for Theano and PyTensor alike, follows ``DA_BLAS``
+(``auto``, ``openblas`` or ``mkl``):
+
+* ``auto``: where both Intel's MKL (the ``mkl`` wheel, which the install
+  brings on Intel CPUs: ``install_mkl``) and the OpenBLAS wheel are
+  installed, the two are timed once on this machine at the tutorial's
+  products and the result cached (``timed_choice``): MKL where it is
+  clearly faster (its kernels were 2 to 3 times OpenBLAS's on an Intel
+  Xeon), else OpenBLAS;
+* OpenBLAS: the ``scipy-openblas32`` wheel's (``pypi_openblas_ldflags``),
+  else ``-lopenblas`` where a system OpenBLAS can be linked
+  (``find_openblas``), else the empty string: the engine falls back to
+  NumPy's BLAS (slower; ``FALLBACK_NOTICE`` says so once).
+
+A ``blas.ldflags`` of the user's (``user_blas_ldflags_set``) is never
+replaced: ``defaults.engine_defaults`` asks first.  ``python dA.py
+--version`` shows the choice and why.
+"""
 import collections
 import importlib.util
 import logging
