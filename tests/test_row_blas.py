@@ -217,3 +217,32 @@ def test_thread_report_says_how_and_what(threads, monkeypatch):
         monkeypatch.setenv('OPENBLAS_NUM_THREADS', '1')
         assert row_blas.thread_report()['setting'].startswith(
             'OPENBLAS_NUM_THREADS=1')
+
+
+def test_avx512_width_gives_the_same_bits(threads):
+    """The kernels' 16-float code (AVX-512's; compiled here as pairs of
+    narrower vectors where the CPU has none) gives the bits of the 8-float
+    code, for both products and the two-pair update."""
+    rng = numpy.random.RandomState(9)
+    A = rng.uniform(-1, 1, size=(83, 101)).astype('float32')
+    v = (rng.uniform(-1, 1, 101) * (rng.uniform(size=101) < 0.5)).astype(
+        'float32')
+    u = rng.uniform(-1, 1, 83).astype('float32')
+    zero, one, lr = (numpy.float32(k) for k in (0, 1, -0.1))
+    threads(2)
+    results = []
+    with float32():
+        As, vs, us = T.fmatrix('A'), T.fvector('v'), T.fvector('u')
+        for width in (8, 16):
+            gemv = row_blas.RowGemv(False, 0, width)
+            ger = row_blas.RowGer(False, 2, 0, width)
+            f = theano.function(
+                [As, vs, us], [gemv(us, one, As, vs, zero),
+                               gemv(vs, one, As.T, us, one),
+                               ger(As, lr, us, vs, lr, us[::-1], vs[::-1])],
+                mode=fast_mode())
+            results.append([r.tobytes() for r in f(A, v, u)])
+            numpy.testing.assert_allclose(f(A, v, u)[0],
+                                          A.astype('float64') @ v,
+                                          rtol=1e-4, atol=1e-5)
+    assert results[0] == results[1]

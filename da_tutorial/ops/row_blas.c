@@ -14,10 +14,12 @@
 
 /* The CPU's vector: 16 floats with AVX-512, else 8 (AVX2).  A sum over a
    row runs in 16 lanes, RB_NV vectors, so the same sums on either. */
+#ifndef RB_W       /* (a test sets it, to run the other width's code) */
 #ifdef __AVX512F__
 #define RB_W 16
 #else
 #define RB_W 8
+#endif
 #endif
 #define RB_NV (16 / RB_W)
 typedef float rb_vec __attribute__((vector_size(RB_W * 4), aligned(4),

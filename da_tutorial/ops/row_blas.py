@@ -151,7 +151,8 @@ class _RowOp(_OpBase):
                 'free(work_%(n)s.i);' % dict(n=name))
 
     def c_compile_args(self, **kwargs):
-        return _COMPILE_ARGS + _openmp_flags()
+        width = ['-DRB_W=%d' % self.width] if self.width else []
+        return _COMPILE_ARGS + _openmp_flags() + width
 
     def grad(self, inputs, output_grads):
         return [grad_not_implemented(self, i, v)
@@ -169,12 +170,18 @@ class RowGemv(_RowOp):
     :type threads: int
     :param threads: 0: chosen by timing the calls; else this many (the
                     result is the same)
-    """
-    __props__ = ('inplace', 'threads')
 
-    def __init__(self, inplace=False, threads=0):
+    :type width: int
+    :param width: 0: the CPU's vector (16 floats with AVX-512, else 8);
+                  8 or 16 to compile that one's code (the result is the
+                  same; for the tests)
+    """
+    __props__ = ('inplace', 'threads', 'width')
+
+    def __init__(self, inplace=False, threads=0, width=0):
         self.inplace = bool(inplace)
         self.threads = int(threads)
+        self.width = int(width)
         if self.inplace:
             self.destroy_map = {0: [0]}
 
@@ -202,7 +209,7 @@ class RowGemv(_RowOp):
                                  inplace=int(self.inplace), fail=sub['fail'])
 
     def c_code_cache_version(self):
-        return (1, source_hash(c_source(*_C_FILES), _GEMV_CODE,
+        return (2, source_hash(c_source(*_C_FILES), _GEMV_CODE,
                                *_COMPILE_ARGS))
 
 
@@ -221,15 +228,19 @@ class RowGer(_RowOp):
     :type threads: int
     :param threads: 0: chosen by timing the calls; else this many (the
                     result is the same)
-    """
-    __props__ = ('inplace', 'pairs', 'threads')
 
-    def __init__(self, inplace=False, pairs=1, threads=0):
+    :type width: int
+    :param width: as ``RowGemv``'s
+    """
+    __props__ = ('inplace', 'pairs', 'threads', 'width')
+
+    def __init__(self, inplace=False, pairs=1, threads=0, width=0):
         if pairs not in (1, 2):
             raise ValueError('RowGer: pairs must be 1 or 2, got %r' % pairs)
         self.inplace = bool(inplace)
         self.pairs = pairs
         self.threads = int(threads)
+        self.width = int(width)
         if self.inplace:
             self.destroy_map = {0: [0]}
 
@@ -259,7 +270,7 @@ class RowGer(_RowOp):
                                 fail=sub['fail'])
 
     def c_code_cache_version(self):
-        return (1, source_hash(c_source(*_C_FILES), _GER_CODE,
+        return (2, source_hash(c_source(*_C_FILES), _GER_CODE,
                                *_COMPILE_ARGS))
 
 
@@ -322,5 +333,5 @@ def merge_row_gers(fgraph, node):
             or inner.op.pairs != 1 or inner.op.inplace != op.inplace or \
             len(_clients(fgraph, node.inputs[0])) != 1:
         return False
-    return RowGer(op.inplace, 2, op.threads).make_node(
+    return RowGer(op.inplace, 2, op.threads, op.width).make_node(
         *(list(inner.inputs) + list(node.inputs[1:]))).outputs
