@@ -140,6 +140,34 @@ def test_cache_versions_follow_the_c_files(monkeypatch):
     assert all(b != a for b, a in zip(before, after))
 
 
+@pytest.mark.parametrize('march, wide', [
+    ('-march=haswell', False), ('-march=skylake-avx512', True)])
+def test_512_bit_loops_only_where_the_compiler_targets_avx512(
+        monkeypatch, march, wide):
+    """The kernels ask for 512-bit vectorised loops where the engine's
+    flags (its ``-march``) target AVX-512, and not where they add
+    ``-ffast-math`` (a sum could then follow the width); every build asks
+    for fused multiply-adds."""
+    from da_tutorial.ops import compiler
+    from da_tutorial.ops.fast_step import FastStep
+    from da_tutorial.ops.sigmoid import SigmoidElemwise
+    for extra, expected in (([], wide), (['-ffast-math'], False)):
+        monkeypatch.setattr(compiler.GCC_compiler, 'compile_args',
+                            lambda march_flags=True: march.split() + extra)
+        compiler.wide_vectors.cache_clear()
+        try:
+            flags = compiler.wide_vectors()
+            for op in (CrossEntropyRows(), FastStep(),
+                       SigmoidElemwise(sigmoid)):
+                assert ('-mprefer-vector-width=512' in op.c_compile_args()) \
+                    == expected, (march, extra, op)
+        finally:
+            compiler.wide_vectors.cache_clear()
+        assert flags == (['-mprefer-vector-width=512'] if expected else [])
+    assert compiler.fused_multiply_adds() == [
+        '-ffp-contract=fast', '--param=avoid-fma-max-bits=0']
+
+
 def test_the_old_name_of_the_mode():
     """``da_tutorial.fast_ops.fast_mode``, as users were told to write."""
     from da_tutorial import fast_ops

@@ -1,11 +1,17 @@
 """da_tutorial/ops/fast_step.py, the opt-in fast step (``exact=False``): its Op
 against the tutorial's step differentiated by hand in float64 NumPy, on
-sparse and dense inputs and any number of threads; the step as the
-tutorial's code builds it, and against the exact step over many steps."""
+sparse and dense inputs, any number of threads and both vector widths (its
+AVX-512 code compiled, and run here in halves); the step as the tutorial's
+code builds it, and against the exact step over many steps."""
+import re
+import subprocess
+import sysconfig
+
 import numpy
 import pytest
 
 from da_tutorial.ops import fast_step
+from da_tutorial.ops.compiler import GCC_compiler
 from da_tutorial.engine import T, theano, RandomStreams
 from conftest import float32, synthetic_digits
 import npda
@@ -37,12 +43,25 @@ def step_inputs(B, V, H, density, seed=1):
     return [a.astype('float32') for a in (x, tilde_x, W, b, b_prime)]
 
 
-def compiled_step(mode, threads=0):
-    """``FastStep`` compiled on function inputs (so not in place)."""
+class WideFastStep(fast_step.FastStep):
+    """``FastStep`` compiled with the 16-float vectors of its AVX-512 code,
+    which GCC runs on AVX2 as pairs of 8-float ones."""
+
+    def c_compile_args(self, **kwargs):
+        # (-Wno-psabi: GCC notes that such vectors pass as AVX-512's would)
+        return super().c_compile_args(**kwargs) + [
+            '-DDA_VECTOR_FLOATS=16', '-Wno-psabi']
+
+
+def compiled_step(mode, threads=0, op=fast_step.FastStep):
+    """``op`` compiled on function inputs (so not in place)."""
     x, tx, W = (T.matrix(dtype='float32') for _ in range(3))
     b, bp = T.vector(dtype='float32'), T.vector(dtype='float32')
-    outputs = fast_step.FastStep(threads=threads)(x, tx, W, b, bp, 0.25)
-    return theano.function([x, tx, W, b, bp], outputs, mode=mode)
+    outputs = op(threads=threads)(x, tx, W, b, bp, 0.25)
+    f = theano.function([x, tx, W, b, bp], outputs, mode=mode)
+    assert [type(n.op) for n in f.maker.fgraph.toposort()
+            if isinstance(n.op, fast_step.FastStep)] == [op]
+    return f
 
 
 # (examples, pixels, units, density): sparse at batch 20 and 1, dense
@@ -72,13 +91,101 @@ def test_step_matches_numpy(shape, mode):
 
 
 @pytest.mark.slow
-def test_any_number_of_threads_gives_the_same_bits():
-    inputs = step_inputs(20, 300, 200, 0.2)
+@pytest.mark.parametrize('shape', [
+    (20, 300, 200, 0.2), (20, 300, 500, 0.2), (20, 300, 1000, 0.2),
+    (1, 300, 1000, 0.9), (3, 97, 13, 0.2)], ids=str)
+def test_any_number_of_threads_gives_the_same_bits(shape):
+    """Each thread's hidden units start at a multiple of 16, where the
+    column blocks of one thread do not: a sum's bits must not depend on its
+    block (they did, at 1000 units on two threads)."""
+    inputs = step_inputs(*shape)
     results = [compiled_step(C_MODE, threads)(*inputs)
                for threads in (1, 2, 3)]
     for other in results[1:]:
         for a, b in zip(results[0], other):
             assert numpy.array_equal(a, b)
+
+
+# SHAPES and the tutorial's: dA.py's minibatch (784-500) and SdA.py's
+# first layer (batch 1, 784-1000), MNIST-sparse and dense
+WIDE_SHAPES = SHAPES + [(20, 784, 500, 0.19), (20, 784, 500, 0.9),
+                        (1, 784, 1000, 0.19), (1, 784, 1000, 0.9),
+                        (6, 200, 40, 0.9)]
+
+
+@pytest.mark.parametrize('threads', [1, 2])
+def test_the_avx512_width_gives_the_same_bits(threads):
+    """The kernels' 16-float vectors (AVX-512's) against their 8-float
+    ones (AVX2's): every output the same, bit for bit, and within the float64
+    reference's tolerances."""
+    narrow = compiled_step(C_MODE, threads)
+    wide = compiled_step(C_MODE, threads, op=WideFastStep)
+    for shape in WIDE_SHAPES:
+        inputs = step_inputs(*shape)
+        got = wide(*inputs)
+        for a, b in zip(narrow(*inputs), got):
+            assert numpy.array_equal(a, b), shape
+        expected = fast_step.fast_step_numpy(*inputs, 0.25)
+        numpy.testing.assert_allclose(got[0], expected[0], rtol=1e-5,
+                                      atol=1e-4)
+        for g, e in zip(got[1:], expected[1:]):
+            numpy.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
+def kernels_assembly(tmp_path, flags):
+    """The assembly of the step's kernels (the noinline functions
+    ``da_rows_dense``, ``da_rows_sparse``, ``da_dots``, ``da_update``),
+    compiled by the engine's compiler with ``FastStep``'s flags and
+    ``flags``: ``{name: its assembly}``."""
+    cxx = theano.config.cxx
+    if not cxx:
+        pytest.skip('the engine has no C compiler')
+    source = tmp_path / 'step.cpp'
+    source.write_text(
+        '#include <Python.h>\n#include <numpy/arrayobject.h>\n'
+        '#include <string.h>\n#include <stdlib.h>\n'
+        + fast_step.FastStep().c_support_code()
+        # (the glue's call, without which the kernels are dropped)
+        + '\nvoid (*da_kept)(void) = (void (*)(void))da_fast_step_op;\n')
+    args = [a for a in fast_step.FastStep().c_compile_args()
+            if not a.startswith('-mprefer-vector-width')]
+    done = subprocess.run(
+        [cxx, '-O3', '-fno-math-errno'] + args + flags +
+        ['-I' + sysconfig.get_paths()['include'], '-I' + numpy.get_include(),
+         '-S', '-o', str(tmp_path / 'step.s'), str(source)],
+        capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / 'step.s').read_text()
+    found = {}
+    for name in ('da_rows_dense', 'da_rows_sparse', 'da_dots', 'da_update'):
+        match = re.search(r'^_ZL\d+%s[\w.]*:$(.*?)\.cfi_endproc' % name, text,
+                          re.M | re.S)
+        assert match, name
+        found[name] = match.group(1)
+    return found
+
+
+@pytest.mark.parametrize('march, register', [
+    (None, '%ymm'), ('haswell', '%ymm'), ('skylake-avx512', '%zmm'),
+    ('sapphirerapids', '%zmm')], ids=['engine', 'haswell', 'skylake-avx512',
+                                      'sapphirerapids'])
+def test_the_kernels_compile_for_each_width(tmp_path, march, register):
+    """The AVX-512 code compiles (it cannot run on an AVX2 machine), on
+    zmm registers, and in each build every multiply-add of the kernels is
+    a fused one, as in the builds that run here (``None``: the engine's own
+    flags, for this machine)."""
+    if march is None:
+        flags = GCC_compiler.compile_args()
+        if '-mavx2' not in flags:
+            pytest.skip('the engine does not compile for AVX2 here')
+        if '-mavx512f' in flags:
+            register = '%zmm'
+    else:
+        flags = ['-march=' + march, '-mprefer-vector-width=512']
+    kernels = kernels_assembly(tmp_path, flags)
+    for name, code in kernels.items():
+        assert register in code, name
+        assert 'vfmadd' in code and 'vmulps' not in code, name
 
 
 def test_shared_parameters_are_updated_in_place():

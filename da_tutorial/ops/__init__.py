@@ -17,9 +17,10 @@ kernel, its C in the ``.c``/``.h`` files beside it:
 
 and what they share: ``base`` (the C files, the cache version, the one
 way to register a rewrite), ``graph`` (the engine's classes under one name
-each), ``linkers`` (PyTensor's JAX and Numba modes), ``compile_mode``
-(``fast_mode``: the training steps' mode, with the rewrites tagged
-``dA_fast``).
+each), ``compiler`` (what the engine's C compiler targets: AVX-512, fused
+multiply-adds), ``linkers`` (PyTensor's JAX and Numba modes),
+``compile_mode`` (``fast_mode``: the training steps' mode, with the
+rewrites tagged ``dA_fast``).
 
 Importing this package imports nothing else.
 """

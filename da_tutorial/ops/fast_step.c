@@ -1,8 +1,11 @@
 /* The opt-in fast step (FastStep, fast_step.py): one SGD step of the
    tutorial's dA in C, its products on the nonzero pixels where the input
-   is sparse, on OpenMP threads that split the hidden units and the pixels
-   (every sum in the same order whatever their number).  Needs xent.h,
-   <string.h> and <stdlib.h>. */
+   is sparse, on OpenMP threads that split the hidden units and the pixels.
+   Each output sum runs in one order whatever the number of threads and
+   the vector width: over k, as a chain of multiply-adds (fused where the
+   CPU has FMA: fast_step.py asks GCC for them in every loop); the register
+   blocks only choose which independent columns share a vector.  Needs
+   xent.h, <string.h> and <stdlib.h>. */
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -19,40 +22,82 @@ extern "C"
 #endif
 int openblas_get_num_threads(void) __attribute__((weak));
 
-/* Keeps a loaded vector in a register: without it, the compiler reloads
-   it from memory for each multiply-add, and the kernels wait on loads. */
-#if defined(__x86_64__) || defined(__i386__)
-#define DA_PIN(v) __asm__("" : "+x"(v))
+/* The vectors' width in floats: 16 (zmm) where the compiler targets
+   AVX-512, else 8 (ymm).  -DDA_VECTOR_FLOATS=16 forces the wide code on
+   any x86 (GCC splits each vector in two): the tests compare its bits
+   with the 8-wide build's. */
+#ifndef DA_VECTOR_FLOATS
+#ifdef __AVX512F__
+#define DA_VECTOR_FLOATS 16
 #else
-#define DA_PIN(v)
+#define DA_VECTOR_FLOATS 8
 #endif
+#endif
+#define DV DA_VECTOR_FLOATS
 
 typedef float dv8 __attribute__((vector_size(32), aligned(4)));
-#define DV_SPLAT(t) ((dv8){(t), (t), (t), (t), (t), (t), (t), (t)})
+#define DV8_SPLAT(t) ((dv8){(t), (t), (t), (t), (t), (t), (t), (t)})
+#if DV == 16
+typedef float dvf __attribute__((vector_size(64), aligned(4)));
+#define DV_SPLAT(t) ((dvf){(t), (t), (t), (t), (t), (t), (t), (t), \
+                           (t), (t), (t), (t), (t), (t), (t), (t)})
+#define DA_NV 6         /* 4 rows x 6 vectors: 24 sums of the 32 zmm */
+#elif DV == 8
+typedef dv8 dvf;
+#define DV_SPLAT(t) DV8_SPLAT(t)
+#define DA_NV 3         /* 4 rows x 3 vectors: 12 sums of the 16 ymm */
+#else
+#error "DA_VECTOR_FLOATS must be 8 or 16"
+#endif
+/* then blocks of 2 vectors (a thread's share of the hidden units can be
+   32 columns; a single row's sums in two chains, not one), then 1 */
+#define DA_NV_MID 2
 #define DA_INLINE static inline __attribute__((always_inline))
 
-/* The products' register block: out[r, 0:8*NV) = (add ? out[r, :] : 0)
-   + sum_k a[r, k] M[k, 0:8*NV) for r < NR, k over rows[0 .. K) (0 .. K
+/* s + a b in the scalar loops, as the vectors' multiply-adds: fused where
+   the CPU has FMA.  Written out: GCC vectorises a scalar sum's loop with
+   its products apart (the vectors' fused ones come from fast_step.py's
+   flags). */
+#ifdef __FP_FAST_FMAF
+#define DA_FMA(a, b, s) __builtin_fmaf((a), (b), (s))
+#else
+#define DA_FMA(a, b, s) ((a) * (b) + (s))
+#endif
+
+/* Keeps a loaded vector in a register: without it, the compiler reloads
+   it from memory for each multiply-add, and the kernels wait on loads.
+   "v" allows AVX-512's 32 registers, "x" the first 16. */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__AVX512F__)
+#define DA_PIN(v) __asm__("" : "+v"(v))
+#elif (defined(__x86_64__) || defined(__i386__)) && defined(__AVX__) \
+    && DV == 8
+#define DA_PIN(v) __asm__("" : "+x"(v))
+#else
+#define DA_PIN(v)       /* (a 16-float vector is two registers here) */
+#endif
+
+/* The products' register block: out[r, 0:DV*NV) = (add ? out[r, :] : 0)
+   + sum_k a[r, k] M[k, 0:DV*NV) for r < NR, k over rows[0 .. K) (0 .. K
    where rows is NULL); a[r, k] is a[r * ars + k * aks]; the rows of M are
    ldm apart, of out ldo apart. */
 DA_INLINE void da_mk(int NR, int NV, int add, int K, const int* rows,
                      const float* a, npy_intp ars, npy_intp aks,
                      const float* M, int ldm, float* out, int ldo) {
-    dv8 acc[4][3];
+    dvf acc[4][DA_NV];
     for (int r = 0; r < NR; r++)
         for (int q = 0; q < NV; q++)
-            acc[r][q] = add ? *(dv8*)(out + (npy_intp)r * ldo + 8 * q)
+            acc[r][q] = add ? *(dvf*)(out + (npy_intp)r * ldo + DV * q)
                             : DV_SPLAT(0.0f);
     for (int j = 0; j < K; j++) {
         npy_intp k = rows ? rows[j] : j;
-        const dv8* m = (const dv8*)(M + k * ldm);
-        dv8 mv[3];
+        const dvf* m = (const dvf*)(M + k * ldm);
+        dvf mv[DA_NV];
         for (int q = 0; q < NV; q++) {
             mv[q] = m[q];
             DA_PIN(mv[q]);
         }
         for (int r = 0; r < NR; r++) {
-            dv8 av = DV_SPLAT(a[r * ars + k * aks]);
+            dvf av = DV_SPLAT(a[r * ars + k * aks]);
             DA_PIN(av);
             for (int q = 0; q < NV; q++)
                 acc[r][q] += av * mv[q];
@@ -60,125 +105,150 @@ DA_INLINE void da_mk(int NR, int NV, int add, int K, const int* rows,
     }
     for (int r = 0; r < NR; r++)
         for (int q = 0; q < NV; q++)
-            *(dv8*)(out + (npy_intp)r * ldo + 8 * q) = acc[r][q];
+            *(dvf*)(out + (npy_intp)r * ldo + DV * q) = acc[r][q];
 }
 
-/* out[r, 0:8*NV) = sum_k a[r, k] M[k, 0:8*NV), r < NR (rows of out
+/* out[r, 0:DV*NV) = sum_k a[r, k] M[k, 0:DV*NV), r < NR (rows of out
    ldo apart, of a lda apart, of M ldm apart) */
 DA_INLINE void da_mk_rows(int NR, int NV, int K, const float* a, int lda,
                           const float* M, int ldm, float* out, int ldo) {
     da_mk(NR, NV, 0, K, NULL, a, lda, 1, M, ldm, out, ldo);
 }
 
+/* out[:, c:c+DV*NV) = a M[:, c:c+DV*NV) for the B rows of a (da_rows_dense),
+   by blocks of 4 rows, then single rows */
+DA_INLINE void da_dense_cols(int NV, int B, int K, const float* a, int lda,
+                             const float* M, int ldm, int c, float* out,
+                             int ldo) {
+    int r = 0;
+    for (; r + 4 <= B; r += 4)
+        da_mk_rows(4, NV, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                   out + (npy_intp)r * ldo + c, ldo);
+    for (; r < B; r++)
+        da_mk_rows(1, NV, K, a + (npy_intp)r * lda, lda, M + c, ldm,
+                   out + (npy_intp)r * ldo + c, ldo);
+}
+
 /* out[:, c0:c1) = a M[:, c0:c1), a: B x K dense (rows lda apart),
-   M: K x ldm, out: rows ldo apart.  c0 a multiple of 8; c1 - c0 not, only
-   where c1 is the last column: that block is computed ending at c1. */
+   M: K x ldm, out: rows ldo apart.  c0 a multiple of 16; c1 - c0 not,
+   only where c1 is the last column: that block is computed ending at c1.
+   A column's sum is the same whatever its block. */
 __attribute__((noinline))
 static void da_rows_dense(int B, int K, const float* a, int lda,
                           const float* M, int ldm, int c0, int c1,
                           float* out, int ldo) {
-    float tmp[4 * 8];
+    float tmp[4 * DV];
     int c = c0;
-    for (; c + 24 <= c1; c += 24) {
-        int r = 0;
-        for (; r + 4 <= B; r += 4)
-            da_mk_rows(4, 3, K, a + (npy_intp)r * lda, lda, M + c, ldm,
-                       out + (npy_intp)r * ldo + c, ldo);
-        for (; r < B; r++)
-            da_mk_rows(1, 3, K, a + (npy_intp)r * lda, lda, M + c, ldm,
-                       out + (npy_intp)r * ldo + c, ldo);
-    }
-    for (; c + 8 <= c1; c += 8) {
-        int r = 0;
-        for (; r + 4 <= B; r += 4)
-            da_mk_rows(4, 1, K, a + (npy_intp)r * lda, lda, M + c, ldm,
-                       out + (npy_intp)r * ldo + c, ldo);
-        for (; r < B; r++)
-            da_mk_rows(1, 1, K, a + (npy_intp)r * lda, lda, M + c, ldm,
-                       out + (npy_intp)r * ldo + c, ldo);
-    }
+    for (; c + DA_NV * DV <= c1; c += DA_NV * DV)
+        da_dense_cols(DA_NV, B, K, a, lda, M, ldm, c, out, ldo);
+    for (; c + DA_NV_MID * DV <= c1; c += DA_NV_MID * DV)
+        da_dense_cols(DA_NV_MID, B, K, a, lda, M, ldm, c, out, ldo);
+    for (; c + DV <= c1; c += DV)
+        da_dense_cols(1, B, K, a, lda, M, ldm, c, out, ldo);
     if (c == c1)
         return;
-    /* the last, partial block */
-    int last = c1 - 8;
-    for (int r = 0; r < B; r++) {
-        float* o = out + (npy_intp)r * ldo;
-        if (last < 0) {
+    /* the last, partial block: the DV columns ending at c1, four rows at
+       a time (four chains of multiply-adds in flight, not one) */
+    int last = c1 - DV;
+    if (last < 0) {
+        for (int r = 0; r < B; r++)
             for (int j = c; j < c1; j++) {
                 float s = 0.0f;
                 for (int k = 0; k < K; k++)
-                    s += a[(npy_intp)r * lda + k] * M[(npy_intp)k * ldm + j];
-                o[j] = s;
+                    s = DA_FMA(a[(npy_intp)r * lda + k],
+                               M[(npy_intp)k * ldm + j], s);
+                out[(npy_intp)r * ldo + j] = s;
             }
-        } else {
-            da_mk_rows(1, 1, K, a + (npy_intp)r * lda, lda, M + last, ldm,
-                       tmp, 8);
+        return;
+    }
+    for (int r = 0; r < B; r += 4) {
+        int n = B - r < 4 ? B - r : 4;
+        if (n == 4)
+            da_mk_rows(4, 1, K, a + (npy_intp)r * lda, lda, M + last, ldm,
+                       tmp, DV);
+        else
+            for (int i = 0; i < n; i++)
+                da_mk_rows(1, 1, K, a + (npy_intp)(r + i) * lda, lda,
+                           M + last, ldm, tmp + i * DV, DV);
+        for (int i = 0; i < n; i++)
             for (int j = c; j < c1; j++)
-                o[j] = tmp[j - last];
-        }
+                out[(npy_intp)(r + i) * ldo + j] = tmp[i * DV + j - last];
     }
 }
 
+/* out[0:DV*NV) = sum_k val[k] M[idx[k], 0:DV*NV), k from k0 to k1: the
+   even entries and the odd ones summed apart, then added (two chains a
+   vector, so that 2 NV multiply-adds are in flight); M's rows ldm apart */
+DA_INLINE void da_mk_sparse(int NV, int k0, int k1, const int* idx,
+                            const float* val, const float* M, int ldm,
+                            float* out) {
+    dvf a[4], b[4];
+    for (int q = 0; q < NV; q++)
+        a[q] = b[q] = DV_SPLAT(0.0f);
+    int k = k0;
+    for (; k + 2 <= k1; k += 2) {
+        const dvf* m = (const dvf*)(M + (npy_intp)idx[k] * ldm);
+        const dvf* n = (const dvf*)(M + (npy_intp)idx[k + 1] * ldm);
+        dvf v = DV_SPLAT(val[k]), u = DV_SPLAT(val[k + 1]);
+        for (int q = 0; q < NV; q++) {
+            a[q] += v * m[q];
+            b[q] += u * n[q];
+        }
+    }
+    if (k < k1) {
+        const dvf* m = (const dvf*)(M + (npy_intp)idx[k] * ldm);
+        dvf v = DV_SPLAT(val[k]);
+        for (int q = 0; q < NV; q++)
+            a[q] += v * m[q];
+    }
+    for (int q = 0; q < NV; q++)
+        ((dvf*)out)[q] = a[q] + b[q];
+}
+
 /* out[:, c0:c1) = x M[:, c0:c1), x (B rows) sparse: row e's entries
-   are idx/val[start[e] .. start[e+1]).  c0, c1 as da_rows_dense's. */
+   are idx/val[start[e] .. start[e+1]).  c0, c1 as da_rows_dense's; every
+   column summed as da_mk_sparse does, whatever its block. */
 __attribute__((noinline))
 static void da_rows_sparse(int B, const int* start, const int* idx,
                            const float* val, const float* M, int ldm,
                            int c0, int c1, float* out, int ldo) {
     int c = c0;
-    for (; c + 32 <= c1; c += 32)
-        for (int r = 0; r < B; r++) {
-            /* two sets of sums (even and odd entries), so that eight
-               multiply-adds are in flight */
-            dv8 a0 = DV_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
-            dv8 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int k = start[r], k1 = start[r + 1];
-            for (; k + 2 <= k1; k += 2) {
-                const dv8* m = (const dv8*)(M + (npy_intp)idx[k] * ldm + c);
-                const dv8* n = (const dv8*)(M + (npy_intp)idx[k + 1] * ldm
-                                            + c);
-                dv8 v = DV_SPLAT(val[k]), u = DV_SPLAT(val[k + 1]);
-                a0 += v * m[0]; a1 += v * m[1]; a2 += v * m[2];
-                a3 += v * m[3];
-                b0 += u * n[0]; b1 += u * n[1]; b2 += u * n[2];
-                b3 += u * n[3];
-            }
-            if (k < k1) {
-                const dv8* m = (const dv8*)(M + (npy_intp)idx[k] * ldm + c);
-                dv8 v = DV_SPLAT(val[k]);
-                a0 += v * m[0]; a1 += v * m[1]; a2 += v * m[2];
-                a3 += v * m[3];
-            }
-            dv8* o = (dv8*)(out + (npy_intp)r * ldo + c);
-            o[0] = a0 + b0; o[1] = a1 + b1; o[2] = a2 + b2; o[3] = a3 + b3;
-        }
-    for (; c + 8 <= c1; c += 8)
-        for (int r = 0; r < B; r++) {
-            dv8 a0 = DV_SPLAT(0.0f);
-            for (int k = start[r]; k < start[r + 1]; k++)
-                a0 += DV_SPLAT(val[k])
-                      * *(const dv8*)(M + (npy_intp)idx[k] * ldm + c);
-            *(dv8*)(out + (npy_intp)r * ldo + c) = a0;
-        }
+    for (; c + 4 * DV <= c1; c += 4 * DV)
+        for (int r = 0; r < B; r++)
+            da_mk_sparse(4, start[r], start[r + 1], idx, val, M + c, ldm,
+                         out + (npy_intp)r * ldo + c);
+    for (; c + DA_NV_MID * DV <= c1; c += DA_NV_MID * DV)
+        for (int r = 0; r < B; r++)
+            da_mk_sparse(DA_NV_MID, start[r], start[r + 1], idx, val, M + c,
+                         ldm, out + (npy_intp)r * ldo + c);
+    for (; c + DV <= c1; c += DV)
+        for (int r = 0; r < B; r++)
+            da_mk_sparse(1, start[r], start[r + 1], idx, val, M + c, ldm,
+                         out + (npy_intp)r * ldo + c);
     if (c == c1)
         return;
-    int last = c1 - 8;
+    int last = c1 - DV;
     for (int r = 0; r < B; r++) {
         float* o = out + (npy_intp)r * ldo;
+        int k0 = start[r], k1 = start[r + 1];
         if (last < 0) {
             for (int j = c; j < c1; j++) {
-                float s = 0.0f;
-                for (int k = start[r]; k < start[r + 1]; k++)
-                    s += val[k] * M[(npy_intp)idx[k] * ldm + j];
-                o[j] = s;
+                float s = 0.0f, t = 0.0f;
+                int k = k0;
+                for (; k + 2 <= k1; k += 2) {
+                    s = DA_FMA(val[k], M[(npy_intp)idx[k] * ldm + j], s);
+                    t = DA_FMA(val[k + 1], M[(npy_intp)idx[k + 1] * ldm + j],
+                               t);
+                }
+                if (k < k1)
+                    s = DA_FMA(val[k], M[(npy_intp)idx[k] * ldm + j], s);
+                o[j] = s + t;
             }
         } else {
-            dv8 a0 = DV_SPLAT(0.0f);
-            for (int k = start[r]; k < start[r + 1]; k++)
-                a0 += DV_SPLAT(val[k])
-                      * *(const dv8*)(M + (npy_intp)idx[k] * ldm + last);
+            float tmp[DV];
+            da_mk_sparse(1, k0, k1, idx, val, M + last, ldm, tmp);
             for (int j = c; j < c1; j++)
-                o[j] = a0[j - last];
+                o[j] = tmp[j - last];
         }
     }
 }
@@ -188,13 +258,14 @@ DA_INLINE float da_hsum(dv8 v) {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
-/* out[r, q] = sum_{j < n} Y[r, j] W[q, j], r < NR, q < NQ */
+/* out[r, q] = sum_{j < n} Y[r, j] W[q, j], r < NR, q < NQ: eight partial
+   sums (j mod 8), added by da_hsum, then the last n mod 8 terms */
 DA_INLINE void da_mk_dots(int NR, int NQ, int n, const float* Y, int ldy,
                           const float* W, int ldw, float* out, int ldo) {
     dv8 acc[4][3];
     for (int r = 0; r < NR; r++)
         for (int q = 0; q < NQ; q++)
-            acc[r][q] = DV_SPLAT(0.0f);
+            acc[r][q] = DV8_SPLAT(0.0f);
     int j = 0;
     for (; j + 8 <= n; j += 8) {
         dv8 w[3];
@@ -213,10 +284,71 @@ DA_INLINE void da_mk_dots(int NR, int NQ, int n, const float* Y, int ldy,
         for (int q = 0; q < NQ; q++) {
             float s = da_hsum(acc[r][q]);
             for (int jj = j; jj < n; jj++)
-                s += Y[(npy_intp)r * ldy + jj] * W[(npy_intp)q * ldw + jj];
+                s = DA_FMA(Y[(npy_intp)r * ldy + jj],
+                           W[(npy_intp)q * ldw + jj], s);
             out[(npy_intp)r * ldo + q] = s;
         }
 }
+
+#if DV == 16
+/* 16-float vectors from 8-float halves: a's floats then b's, and the 8
+   floats at p twice (on AVX-512, a vinsertf64x4 and a vbroadcastf64x4) */
+#ifdef __AVX512F__
+#include <immintrin.h>
+DA_INLINE dvf da_join(const float* a, const float* b) {
+    return (dvf)_mm512_insertf64x4(
+        _mm512_broadcast_f64x4(_mm256_loadu_pd((const double*)a)),
+        _mm256_loadu_pd((const double*)b), 1);
+}
+DA_INLINE dvf da_twice(const float* p) {
+    return (dvf)_mm512_broadcast_f64x4(_mm256_loadu_pd((const double*)p));
+}
+#else
+DA_INLINE dvf da_join(const float* a, const float* b) {
+    return (dvf){a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]};
+}
+DA_INLINE dvf da_twice(const float* p) {
+    return da_join(p, p);
+}
+#endif
+
+/* da_mk_dots for q < 2 NP, W's rows 2p and 2p + 1 in the halves of one
+   16-float vector: the same eight partial sums a dot product */
+DA_INLINE void da_mk_dots2(int NR, int NP, int n, const float* Y, int ldy,
+                           const float* W, int ldw, float* out, int ldo) {
+    dvf acc[4][3];
+    for (int r = 0; r < NR; r++)
+        for (int p = 0; p < NP; p++)
+            acc[r][p] = DV_SPLAT(0.0f);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        dvf w[3];
+        for (int p = 0; p < NP; p++) {
+            w[p] = da_join(W + (npy_intp)(2 * p) * ldw + j,
+                           W + (npy_intp)(2 * p + 1) * ldw + j);
+            DA_PIN(w[p]);
+        }
+        for (int r = 0; r < NR; r++) {
+            dvf y = da_twice(Y + (npy_intp)r * ldy + j);
+            DA_PIN(y);
+            for (int p = 0; p < NP; p++)
+                acc[r][p] += y * w[p];
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int q = 0; q < 2 * NP; q++) {
+            dv8 half;
+            memcpy(&half, (const char*)&acc[r][q / 2] + (q % 2) * sizeof half,
+                   sizeof half);
+            float s = da_hsum(half);
+            for (int jj = j; jj < n; jj++)
+                s = DA_FMA(Y[(npy_intp)r * ldy + jj],
+                           W[(npy_intp)q * ldw + jj], s);
+            out[(npy_intp)r * ldo + q] = s;
+        }
+}
+#endif
 
 /* out (B x V, rows ldo apart) = Y W^T over n columns: Y B x n (rows ldy
    apart), W V x n (rows ldw apart) */
@@ -224,6 +356,30 @@ __attribute__((noinline))
 static void da_dots(int B, int V, int n, const float* Y, int ldy,
                     const float* W, int ldw, float* out, int ldo) {
     int v = 0;
+#if DV == 16
+    for (; v + 6 <= V; v += 6) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_dots2(4, 3, n, Y + (npy_intp)r * ldy, ldy,
+                        W + (npy_intp)v * ldw, ldw,
+                        out + (npy_intp)r * ldo + v, ldo);
+        for (; r < B; r++)
+            da_mk_dots2(1, 3, n, Y + (npy_intp)r * ldy, ldy,
+                        W + (npy_intp)v * ldw, ldw,
+                        out + (npy_intp)r * ldo + v, ldo);
+    }
+    for (; v + 2 <= V; v += 2) {
+        int r = 0;
+        for (; r + 4 <= B; r += 4)
+            da_mk_dots2(4, 1, n, Y + (npy_intp)r * ldy, ldy,
+                        W + (npy_intp)v * ldw, ldw,
+                        out + (npy_intp)r * ldo + v, ldo);
+        for (; r < B; r++)
+            da_mk_dots2(1, 1, n, Y + (npy_intp)r * ldy, ldy,
+                        W + (npy_intp)v * ldw, ldw,
+                        out + (npy_intp)r * ldo + v, ldo);
+    }
+#else
     for (; v + 3 <= V; v += 3) {
         int r = 0;
         for (; r + 4 <= B; r += 4)
@@ -235,6 +391,7 @@ static void da_dots(int B, int V, int n, const float* Y, int ldy,
                        W + (npy_intp)v * ldw, ldw,
                        out + (npy_intp)r * ldo + v, ldo);
     }
+#endif
     for (; v < V; v++) {
         int r = 0;
         for (; r + 4 <= B; r += 4)
@@ -248,15 +405,35 @@ static void da_dots(int B, int V, int n, const float* Y, int ldy,
     }
 }
 
-/* rows 0 .. NR of W (ldw apart), columns 0 .. 8*NV:
+/* rows 0 .. NR of W (ldw apart), columns 0 .. DV*NV:
    W[r, :] += sum_{i < B} P[i, r] Y[i, :] + sum_{i in rows} X[i, r] D[i, :]
-   (P, X: rows ldp apart; Y, D: rows ldy apart); zero: W starts at 0 */
-DA_INLINE void da_mk_update(int NR, int NV, int zero, int B, float* W,
-                            int ldw, const float* P, const float* X,
-                            int ldp, const float* Y, const float* D,
-                            int ldy, const int* rows, int nrows) {
-    da_mk(NR, NV, !zero, B, NULL, P, 1, ldp, Y, ldy, W, ldw);
+   (P, X: rows ldp apart; Y, D: rows ldy apart), each sum added to W's own
+   value term by term */
+DA_INLINE void da_mk_update(int NR, int NV, int B, float* W, int ldw,
+                            const float* P, const float* X, int ldp,
+                            const float* Y, const float* D, int ldy,
+                            const int* rows, int nrows) {
+    da_mk(NR, NV, 1, B, NULL, P, 1, ldp, Y, ldy, W, ldw);
     da_mk(NR, NV, 1, nrows, rows, X, 1, ldp, D, ldy, W, ldw);
+}
+
+/* da_update's full blocks of columns, from c, on W's NR rows at w (rows
+   ldw apart; p, x: P's and X's column of w's first row); returns the
+   first column left (H where none is) */
+DA_INLINE int da_update_cols(int NR, int c, int B, int H, float* w, int ldw,
+                             const float* p, const float* x, int ldp,
+                             const float* Y, const float* D, int ldy,
+                             const int* rows, int nrows) {
+    for (; c + DA_NV * DV <= H; c += DA_NV * DV)
+        da_mk_update(NR, DA_NV, B, w + c, ldw, p, x, ldp, Y + c, D + c, ldy,
+                     rows, nrows);
+    for (; c + DA_NV_MID * DV <= H; c += DA_NV_MID * DV)
+        da_mk_update(NR, DA_NV_MID, B, w + c, ldw, p, x, ldp, Y + c, D + c,
+                     ldy, rows, nrows);
+    for (; c + DV <= H; c += DV)
+        da_mk_update(NR, 1, B, w + c, ldw, p, x, ldp, Y + c, D + c, ldy,
+                     rows, nrows);
+    return c;
 }
 
 /* W (V x H, rows ldw apart) += P^T Y + X^T D: P, X B x V (rows ldp
@@ -276,46 +453,45 @@ static void da_update(int B, int V, int H, float* W, int ldw,
             float* w = W + (npy_intp)(v + r) * ldw;
             const float* p = P + v + r;
             const float* x = X + v + r;
-            int c = 0;
-            if (NR == 4) {
-                for (; c + 24 <= H; c += 24)
-                    da_mk_update(4, 3, 0, B, w + c, ldw, p, x, ldp, Y + c,
-                                 D + c, ldy, rows, nrows);
-                for (; c + 8 <= H; c += 8)
-                    da_mk_update(4, 1, 0, B, w + c, ldw, p, x, ldp, Y + c,
-                                 D + c, ldy, rows, nrows);
-            } else {
-                for (; c + 24 <= H; c += 24)
-                    da_mk_update(1, 3, 0, B, w + c, ldw, p, x, ldp, Y + c,
-                                 D + c, ldy, rows, nrows);
-                for (; c + 8 <= H; c += 8)
-                    da_mk_update(1, 1, 0, B, w + c, ldw, p, x, ldp, Y + c,
-                                 D + c, ldy, rows, nrows);
-            }
+            int c = NR == 4
+                ? da_update_cols(4, 0, B, H, w, ldw, p, x, ldp, Y, D, ldy,
+                                 rows, nrows)
+                : da_update_cols(1, 0, B, H, w, ldw, p, x, ldp, Y, D, ldy,
+                                 rows, nrows);
             if (c == H)
                 continue;
-            /* the last columns: the increment of the block ending at H */
-            for (int rr = r; rr < r + (NR == 4 ? 4 : 1); rr++) {
-                float* wr = W + (npy_intp)(v + rr) * ldw;
-                if (H < 8) {
+            /* the last columns: the block ending at H, from W's values
+               (those before c, already updated, are not kept), its rows
+               together (four chains of multiply-adds in flight) */
+            int n = NR == 4 ? 4 : 1;
+            if (H < DV) {
+                for (int rr = 0; rr < n; rr++)
                     for (int j = c; j < H; j++) {
-                        float s = 0.0f;
+                        float s = w[(npy_intp)rr * ldw + j];
                         for (int i = 0; i < B; i++)
-                            s += P[(npy_intp)i * ldp + v + rr]
-                                 * Y[(npy_intp)i * ldy + j];
+                            s = DA_FMA(P[(npy_intp)i * ldp + v + r + rr],
+                                       Y[(npy_intp)i * ldy + j], s);
                         for (int k = 0; k < nrows; k++)
-                            s += X[(npy_intp)rows[k] * ldp + v + rr]
-                                 * D[(npy_intp)rows[k] * ldy + j];
-                        wr[j] += s;
+                            s = DA_FMA(
+                                X[(npy_intp)rows[k] * ldp + v + r + rr],
+                                D[(npy_intp)rows[k] * ldy + j], s);
+                        w[(npy_intp)rr * ldw + j] = s;
                     }
-                } else {
-                    float tmp[8];
-                    da_mk_update(1, 1, 1, B, tmp, 8, P + v + rr, X + v + rr,
-                                 ldp, Y + H - 8, D + H - 8, ldy, rows, nrows);
-                    for (int j = c; j < H; j++)
-                        wr[j] += tmp[j - (H - 8)];
-                }
+                continue;
             }
+            float tmp[4 * DV];
+            for (int rr = 0; rr < n; rr++)
+                memcpy(tmp + rr * DV, w + (npy_intp)rr * ldw + H - DV,
+                       DV * sizeof(float));
+            if (n == 4)
+                da_mk_update(4, 1, B, tmp, DV, p, x, ldp, Y + H - DV,
+                             D + H - DV, ldy, rows, nrows);
+            else
+                da_mk_update(1, 1, B, tmp, DV, p, x, ldp, Y + H - DV,
+                             D + H - DV, ldy, rows, nrows);
+            for (int rr = 0; rr < n; rr++)
+                for (int j = c; j < H; j++)
+                    w[(npy_intp)rr * ldw + j] = tmp[rr * DV + j - (H - DV)];
         }
     }
 }
