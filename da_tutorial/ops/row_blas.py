@@ -33,6 +33,7 @@ import os
 from .. import flags
 from ..engine import ENGINE, T, theano
 from .base import FAST_TAG, c_source, register_rewrite, source_hash
+from .compiler import fused_multiply_adds
 from .fast_step import _openmp_flags, applies
 from .graph import Apply, _existing, _OpBase, grad_not_implemented
 
@@ -46,9 +47,9 @@ else:
     CGer = None          # (PyTensor's updates are Gemm of a column, a row)
 
 _C_FILES = ('row_blas.c',)
-# the engine's float32 sums, as written: no reassociation, and each
-# multiply-add fused where the CPU has the instruction
-_COMPILE_ARGS = ['-ffp-contract=fast', '-fno-trapping-math']
+# each multiply-add fused where the CPU has the instruction, in every loop
+# (compiler.fused_multiply_adds: the same sums in any block or width)
+_COMPILE_ARGS = ['-fno-trapping-math']
 
 _GEMV_CODE = r"""if (rb_gemv_op(%(y)s, %(alpha)s, %(A)s, %(x)s, %(beta)s,
                %(inplace)d, &tune_%(name)s, &work_%(name)s, &%(out)s)) {
@@ -152,7 +153,8 @@ class _RowOp(_OpBase):
 
     def c_compile_args(self, **kwargs):
         width = ['-DRB_W=%d' % self.width] if self.width else []
-        return _COMPILE_ARGS + _openmp_flags() + width
+        return _COMPILE_ARGS + fused_multiply_adds() + _openmp_flags() + \
+            width
 
     def grad(self, inputs, output_grads):
         return [grad_not_implemented(self, i, v)
