@@ -273,7 +273,7 @@ DA_OPTIONS = (
     ('--filters-every', 'filters_every', COUNT0,
      'also save the filters every this many epochs, 0: only at the end'))
 
-FAST_STEP_HELP = ('the opt-in fast step: one C kernel on the BLAS\'s '
+FAST_STEP_HELP = ('the opt-in fast step: one C kernel on its own '
                   'threads, products on the nonzero pixels only, a float32 '
                   'sigmoid (the last bits differ)')
 

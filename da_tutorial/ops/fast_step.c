@@ -7,20 +7,7 @@
    blocks only choose which independent columns share a vector.  Needs
    xent.h, <string.h> and <stdlib.h>. */
 
-#ifdef _OPENMP
-#include <omp.h>
-#else
-#define omp_get_thread_num() 0
-#define omp_get_num_threads() 1
-#define omp_get_max_threads() 1
-#endif
-
-/* The BLAS's thread count, where it is OpenBLAS (a weak symbol: NULL with
-   another BLAS).  C linkage: the engines compile this as C++. */
-#ifdef __cplusplus
-extern "C"
-#endif
-int openblas_get_num_threads(void) __attribute__((weak));
+/* (OpenMP, and the thread count: threads.h) */
 
 /* The vectors' width in floats: 16 (zmm) where the compiler targets
    AVX-512, else 8 (ymm).  -DDA_VECTOR_FLOATS=16 forces the wide code on
@@ -651,19 +638,6 @@ static void da_step(int B, int V, int H, const float* x, const float* xt,
     }
 }
 
-/* the threads of a step: `want`, else as many as the BLAS uses */
-static int da_threads(int want) {
-    if (want > 0)
-        return want;
-    int n = omp_get_max_threads();
-    if (openblas_get_num_threads) {
-        int blas = openblas_get_num_threads();
-        if (blas > 0 && blas < n)
-            n = blas;
-    }
-    return n > 0 ? n : 1;
-}
-
 /* a C-contiguous float32 array of `nd` dimensions, new reference */
 static PyArrayObject* da_contiguous(PyArrayObject* a, int nd,
                                     const char* what) {
@@ -699,7 +673,7 @@ typedef struct {
 static int da_fast_step_run(PyArrayObject* xc, PyArrayObject* tc,
                             PyArrayObject* W, PyArrayObject* b,
                             PyArrayObject* bp, PyArrayObject* lr,
-                            int inplace, int threads, da_work* work,
+                            int inplace, rb_tune* tune, da_work* work,
                             PyArrayObject** rows, PyArrayObject** Wo,
                             PyArrayObject** bo, PyArrayObject** bpo) {
     if (PyArray_NDIM(W) != 2 || PyArray_NDIM(b) != 1
@@ -746,29 +720,31 @@ static int da_fast_step_run(PyArrayObject* xc, PyArrayObject* tc,
         work->nf = nf;
         work->ni = ni;
     }
+    double t0 = rb_now();
     da_step((int)B, (int)V, (int)H, (const float*)PyArray_DATA(xc),
             (const float*)PyArray_DATA(tc), (float*)PyArray_DATA(*Wo),
             (float*)PyArray_DATA(*bo), (float*)PyArray_DATA(*bpo),
             ((float*)PyArray_DATA(lr))[0], (float*)PyArray_DATA(*rows),
-            da_threads(threads), work->f, work->i);
+            rb_pick(tune), work->f, work->i);
+    rb_learn(tune, rb_now() - t0);
     return 0;
 }
 
 /* FastStep's work: the step on the minibatch x, its corrupted copy tx,
    W, b, bp and the learning rate lr (a float32 scalar): *rows = the rows'
    costs before the step, *Wo, *bo, *bpo = the parameters after it (W, b,
-   bp themselves where inplace and they can be written).  threads: 0, as
-   many as the BLAS uses.  Returns 0, or -1 with a Python error set. */
+   bp themselves where inplace and they can be written); its threads as
+   `tune` picks them (threads.h).  Returns 0, or -1 with a Python error set. */
 static int da_fast_step_op(PyArrayObject* x, PyArrayObject* tx,
                            PyArrayObject* W, PyArrayObject* b,
                            PyArrayObject* bp, PyArrayObject* lr,
-                           int inplace, int threads, da_work* work,
+                           int inplace, rb_tune* tune, da_work* work,
                            PyArrayObject** rows, PyArrayObject** Wo,
                            PyArrayObject** bo, PyArrayObject** bpo) {
     PyArrayObject* xc = da_contiguous(x, 2, "x");
     PyArrayObject* tc = xc ? da_contiguous(tx, 2, "tilde_x") : NULL;
     int status = tc == NULL ? -1 : da_fast_step_run(
-        xc, tc, W, b, bp, lr, inplace, threads, work, rows, Wo, bo, bpo);
+        xc, tc, W, b, bp, lr, inplace, tune, work, rows, Wo, bo, bpo);
     Py_XDECREF(xc);
     Py_XDECREF(tc);
     return status;

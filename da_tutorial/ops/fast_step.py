@@ -22,8 +22,10 @@ Its threads (OpenMP) split the hidden units for the encoder and ``dy``, and
 the pixels for the decoder and W's update.  Every sum runs in the same order
 whatever their number and the vector width, a chain of multiply-adds
 (fused wherever the CPU has FMA): one thread and two give the same bits.
-They are as many as the BLAS uses (OpenBLAS: ``OPENBLAS_NUM_THREADS``; else
-``OMP_NUM_THREADS``, else one per core).  The kernels are float32, for the
+Their number follows the machine's load, as the batch-1 products' do
+(``threads.h``: one, or the cores up to four, whichever its calls measured
+faster); ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or
+``MKL_NUM_THREADS`` fix it.  The kernels are float32, for the
 CPU's C back end; ``applies`` says when.
 """
 import functools
@@ -35,15 +37,10 @@ from .base import c_source, register_rewrite, source_hash
 from .compiler import GCC_compiler, fused_multiply_adds, wide_vectors
 from .graph import BLAS_OPS, Apply, _OpBase, grad_not_implemented
 
-if ENGINE == 'theano':
-    from theano.tensor.blas import ldflags
-else:
-    from pytensor.tensor.blas import ldflags
-
-_C_FILES = ('xent.h', 'fast_step.c')
+_C_FILES = ('threads.h', 'xent.h', 'fast_step.c')
 # the per-node glue: the work is fast_step.c's, with the node's work space
 _C_CODE = r"""if (da_fast_step_op(%(x)s, %(tx)s, %(W)s, %(b)s, %(bp)s, %(lr)s,
-                     %(inplace)d, %(threads)d, &work_%(name)s,
+                     %(inplace)d, &tune_%(name)s, &work_%(name)s,
                      &%(rows)s, &%(Wo)s, &%(bo)s, &%(bpo)s)) {
     %(fail)s
 }"""
@@ -169,7 +166,7 @@ class FastStep(_OpBase):
     :param learning_rate: the SGD step size
 
     :type threads: int
-    :param threads: 0 (the default): as many as the BLAS uses; else this
+    :param threads: 0 (the default): chosen by timing the calls; else this
                     many (the result is the same)
     """
     __props__ = ('inplace', 'threads')
@@ -204,34 +201,30 @@ class FastStep(_OpBase):
                 for i, v in enumerate(inputs)]
 
     def c_headers(self, **kwargs):
-        return ['<string.h>', '<stdlib.h>']
+        return ['<string.h>', '<stdlib.h>', '<time.h>']
 
     def c_support_code(self, **kwargs):
         return c_source(*_C_FILES)
 
     def c_support_code_struct(self, node, name):
-        # the work space, kept from one call to the next
-        return 'da_work work_%s;' % name
+        # the work space and the thread tuner, kept from call to call
+        return 'da_work work_%s; rb_tune tune_%s;' % (name, name)
 
     def c_init_code_struct(self, node, name, sub):
         return ('work_%(n)s.f = NULL; work_%(n)s.i = NULL; '
-                'work_%(n)s.nf = work_%(n)s.ni = 0;' % dict(n=name))
+                'work_%(n)s.nf = work_%(n)s.ni = 0; '
+                'rb_tune_init(&tune_%(n)s, %(t)d);'
+                % dict(n=name, t=self.threads))
 
     def c_cleanup_code_struct(self, node, name):
-        return 'free(work_%(n)s.f); free(work_%(n)s.i);' % dict(n=name)
-
-    def c_libraries(self, **kwargs):
-        # the BLAS, for its thread count only
-        return ldflags()
-
-    def c_lib_dirs(self, **kwargs):
-        return ldflags(libs=False, libs_dir=True)
+        return ('rb_register(&tune_%(n)s, 0); free(work_%(n)s.f); '
+                'free(work_%(n)s.i);' % dict(n=name))
 
     def c_compile_args(self, **kwargs):
         # -fno-trapping-math: the branch-free selects become vector code;
         # every multiply-add fused (where the CPU has FMA), so that a sum's
         # bits do not depend on its block
-        return ldflags(libs=False, flags=True) + _openmp_flags() + \
+        return _openmp_flags() + \
             ['-fno-trapping-math'] + fused_multiply_adds() + wide_vectors()
 
     def c_code(self, node, name, inputs, outputs, sub):
@@ -243,7 +236,7 @@ class FastStep(_OpBase):
             threads=self.threads)
 
     def c_code_cache_version(self):
-        return (3, source_hash(c_source(*_C_FILES), _C_CODE))
+        return (4, source_hash(c_source(*_C_FILES), _C_CODE))
 
 
 # after the engine's own in-place rewrites (70)

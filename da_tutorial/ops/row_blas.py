@@ -46,7 +46,7 @@ else:
                       'pytensor.tensor.blas_c:CGemv')[0]
     CGer = None          # (PyTensor's updates are Gemm of a column, a row)
 
-_C_FILES = ('row_blas.c',)
+_C_FILES = ('threads.h', 'row_blas.c')
 # each multiply-add fused where the CPU has the instruction, in every loop
 # (compiler.fused_multiply_adds: the same sums in any block or width)
 _COMPILE_ARGS = ['-fno-trapping-math']
@@ -81,11 +81,12 @@ class _Tune(ctypes.Structure):
 
 
 def thread_report():
-    """The threads of the batch-1 products (``RowGemv``, ``RowGer``) of
-    the live compiled functions, for metrics.json: ``{'setting': how they
+    """The threads of the kernels that choose theirs (the batch-1 products,
+    ``RowGemv`` and ``RowGer``, and ``FastStep``) in the live compiled
+    functions, for metrics.json: ``{'setting': how they
     are chosen and why, 'products': [{'threads', 'us_per_call',
     'switches'}, ...]}``."""
-    from ..machine import THREAD_VARIABLES
+    from ..machine import THREAD_VARIABLES, cores
     get = ctypes.pythonapi.PyCapsule_GetPointer
     get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object,
                                                   ctypes.c_char_p]
@@ -100,7 +101,7 @@ def thread_report():
                    'its calls measured faster, and tries the other again '
                    'now and then and when its calls slow down (another '
                    'program took a core); one thread and more give the '
-                   'same bits' % min(os.cpu_count() or 1, 4))
+                   'same bits' % min(cores(), 4))
     return {'setting': setting, 'products': [
         {'threads': t.fixed or t.cur, 'us_per_call': round(t.mean * 1e6, 1),
          'switches': t.switches} for t in tunes]}
