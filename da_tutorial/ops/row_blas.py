@@ -85,7 +85,7 @@ def thread_report():
     ``RowGemv`` and ``RowGer``, and ``FastStep``) in the live compiled
     functions, for metrics.json: ``{'setting': how they
     are chosen and why, 'products': [{'threads', 'us_per_call',
-    'switches'}, ...]}``."""
+    'switches'}, ...]}``, of those called so far."""
     from ..machine import THREAD_VARIABLES, cores
     get = ctypes.pythonapi.PyCapsule_GetPointer
     get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object,
@@ -104,7 +104,7 @@ def thread_report():
                    'same bits' % min(cores(), 4))
     return {'setting': setting, 'products': [
         {'threads': t.fixed or t.cur, 'us_per_call': round(t.mean * 1e6, 1),
-         'switches': t.switches} for t in tunes]}
+         'switches': t.switches} for t in tunes if t.mean > 0]}
 
 
 def _float32(var, ndim, op, name):

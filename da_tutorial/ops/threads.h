@@ -115,8 +115,6 @@ static void rb_decide(rb_tune* t, int lost) {
 
 /* a call of `seconds` is done: learn from it */
 static void rb_learn(rb_tune* t, double seconds) {
-    if (t->fixed || t->most < 2)
-        return;
     if (t->probing) {
         /* a call many times slower waited for a busy core: lost */
         int lost = t->n > 0 && seconds > 4.0 * t->mean;
@@ -129,6 +127,8 @@ static void rb_learn(rb_tune* t, double seconds) {
     t->n++;
     t->mean = t->n == 1 ? seconds : t->mean + (seconds - t->mean) /
               (t->n < 16 ? t->n : 16);
+    if (t->fixed || t->most < 2)
+        return;        /* (the mean only, for the report) */
     /* the load changed (calls 1.5 times slower): look again now */
     if (t->base > 0 && t->n >= 16 && t->mean > 1.5 * t->base)
         t->until = 0;
