@@ -6,7 +6,6 @@ against Theano's own ``MRG_RandomStreams`` (on Theano); on PyTensor, the
 ``MRGUniform`` op in every back end against the NumPy reference, bit for bit.
 """
 import importlib.util
-import os
 
 import numpy
 import pytest
@@ -235,41 +234,3 @@ def test_pytensor_op_at_the_edges_in_every_mode():
                                          err_msg=name)
         numpy.testing.assert_array_equal(numpy.asarray(got_state),
                                          new_state, err_msg=name)
-
-
-# a fresh Python per thread setting: the draw reads it once a process
-DRAW_ON_THREADS = """
-import sys
-sys.path.insert(0, %r)
-import numpy
-from da_tutorial.engine import ENGINE
-from da_tutorial.ops.compile_mode import fast_mode
-from test_rng_mrg import SIZES, draw_with, reference_draws
-if ENGINE == 'theano':
-    from theano.sandbox.rng_mrg import MRG_RandomStreams as streams
-else:
-    from da_tutorial.ops.mrg_pytensor import MRGRandomStreams as streams
-f, got = draw_with(streams, 2 ** 20 + 7, 'float32', mode=fast_mode())
-ops = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
-assert {'FastMRGUniform', 'MRGUniform'} & set(ops), ops
-expected = reference_draws(2 ** 20 + 7, SIZES, 'float32')
-for call in range(2):
-    for k in range(2):
-        numpy.testing.assert_array_equal(got[k][call], expected[call][k])
-print('same')
-"""
-
-
-@pytest.mark.slow
-def test_the_project_kernel_draws_the_stream_on_any_threads(tmp_path):
-    """The project's C draw (Theano's FastMRGUniform, PyTensor's
-    MRGUniform), in the training steps' mode, shares a draw's 15,360
-    streams between threads (one thread, two, or as their time chooses):
-    the same numbers as the NumPy reference, bit for bit."""
-    from conftest import run_python
-    tests = os.path.dirname(os.path.abspath(__file__))
-    for threads in ('1', '2', ''):
-        out = run_python(DRAW_ON_THREADS % tests, tmp_path,
-                         OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS='',
-                         MKL_NUM_THREADS='')
-        assert out.stdout.strip() == 'same', (threads, out.stderr[-2000:])

@@ -15,21 +15,6 @@ static inline npy_uint32 mrg_fix(npy_uint32 y, npy_uint32 m) {
 #define MRG_PASTE(name, dtype) name##dtype
 #define MRG_EXPAND(name, dtype) MRG_PASTE(name, dtype)
 #define MRG_NAME(name) MRG_EXPAND(name, MRG_DTYPE)
-/* Each stream is advanced by one thread only, so the numbers are the same
-   on any number; their number follows the load (threads.h), where a draw
-   has streams enough to share (a batch-1 draw stays on one). */
-#define MRG_SHARED 4096
-static rb_tune mrg_tune;
-static int mrg_tune_ready = 0;
-static int mrg_threads(npy_intp streams) {
-    if (streams < MRG_SHARED)
-        return 1;
-    if (!mrg_tune_ready) {
-        rb_tune_init(&mrg_tune, 0);
-        mrg_tune_ready = 1;
-    }
-    return rb_pick(&mrg_tune);
-}
 #endif
 
 /* One MRG31k3p step of every stream in [0, count), states in columns
@@ -89,29 +74,13 @@ void MRG_NAME(cpu_rng_mrg_uniform_)(PyArrayObject* o_sample,
     for (npy_intp k = 0; k < used; k++)
         for (int c = 0; c < 6; c++)
             cols[c * used + k] = (npy_uint32)state[k * 6 + c];
-    int nt = mrg_threads(used);
-    double t0 = rb_now();
-    #pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        /* this thread's streams: [lo, hi), in whole vectors */
-        npy_intp t = omp_get_thread_num(), n = omp_get_num_threads();
-        npy_intp lo = used * t / n / 16 * 16;
-        npy_intp hi = t == n - 1 ? used : used * (t + 1) / n / 16 * 16;
-        for (npy_int64 start = 0; start < n_elements; start += n_streams) {
-            npy_intp count = n_elements - start < n_streams
-                             ? (npy_intp)(n_elements - start) : n_streams;
-            npy_intp end = hi < count ? hi : count;
-            if (end > lo)
-                MRG_NAME(mrg_round_)(end - lo, cols + lo, cols + used + lo,
-                                     cols + 2 * used + lo,
-                                     cols + 3 * used + lo,
-                                     cols + 4 * used + lo,
-                                     cols + 5 * used + lo,
-                                     sample + start + lo);
-        }
+    for (npy_int64 start = 0; start < n_elements; start += n_streams) {
+        npy_intp count = n_elements - start < n_streams
+                         ? (npy_intp)(n_elements - start) : n_streams;
+        MRG_NAME(mrg_round_)(count, cols, cols + used, cols + 2 * used,
+                             cols + 3 * used, cols + 4 * used,
+                             cols + 5 * used, sample + start);
     }
-    if (used >= MRG_SHARED)
-        rb_learn(&mrg_tune, rb_now() - t0);
     for (npy_intp k = 0; k < used; k++)
         for (int c = 0; c < 6; c++)
             state[k * 6 + c] = (npy_int32)cols[c * used + k];

@@ -153,17 +153,6 @@ def mrg_uniform_numpy(rstate, n_elements, dtype):
     return out, s.T.astype('int32')
 
 
-# the C headers the code needs beyond the engines' own
-MRG_HEADERS = ['<string.h>', '<stdlib.h>', '<time.h>']
-
-
-def mrg_compile_args():
-    """OpenMP's flag where the engine's compiler takes it (the draw then
-    shares its streams between threads)."""
-    from .compiler import GCC_compiler
-    return ['-fopenmp'] if GCC_compiler.try_flags(['-fopenmp']) else []
-
-
 # the C sample types, and 2**-31 in each
 _C_TYPES = (('npy_float32', '4.6566126e-10f'),
             ('npy_float64', '4.656612873077392578125e-10'))
@@ -171,9 +160,8 @@ _C_TYPES = (('npy_float32', '4.6566126e-10f'),
 
 def mrg_c_support_code():
     """The C functions ``cpu_rng_mrg_uniform_npy_float32`` and ``_float64``
-    (Theano's names and signature): ``mrg.c`` once for each sample type,
-    after the thread tuner (``threads.h``; needs ``MRG_HEADERS``)."""
-    return c_source('threads.h') + ''.join('#define MRG_DTYPE %s\n#define MRG_NORM %s\n%s\n'
+    (Theano's names and signature): ``mrg.c`` once for each sample type."""
+    return ''.join('#define MRG_DTYPE %s\n#define MRG_NORM %s\n%s\n'
                    '#undef MRG_DTYPE\n#undef MRG_NORM\n'
                    % (dtype, norm, c_source('mrg.c'))
                    for dtype, norm in _C_TYPES)

@@ -24,8 +24,7 @@ from pytensor.tensor.type import TensorType  # noqa: E402
 from . import linkers  # noqa: E402
 from .base import c_source, register_rewrite, source_hash  # noqa: E402
 from .mrg import (  # noqa: E402
-    M1, M2, MRG_HEADERS, NORM, check_seed, guess_n_streams,
-    mrg_c_support_code, mrg_compile_args, mrg_step,
+    M1, M2, NORM, check_seed, guess_n_streams, mrg_c_support_code, mrg_step,
     mrg_uniform_numpy, next_rstate, substream_states)
 
 # the per-node glue: the work is mrg_op.c's
@@ -84,12 +83,6 @@ class MRGUniform(COp):
     def c_support_code(self, **kwargs):
         return mrg_c_support_code() + c_source('mrg_op.c')
 
-    def c_headers(self, **kwargs):
-        return MRG_HEADERS
-
-    def c_compile_args(self, **kwargs):
-        return mrg_compile_args()
-
     def c_code(self, node, name, inputs, outputs, sub):
         rstate, size = inputs
         o_rstate, o_sample = outputs
@@ -100,7 +93,7 @@ class MRGUniform(COp):
             o_rstate=o_rstate, o_sample=o_sample, fail=sub['fail'])
 
     def c_code_cache_version(self):
-        return (2, source_hash(self.c_support_code(), _C_CODE))
+        return (1, source_hash(self.c_support_code(), _C_CODE))
 
 
 @register_rewrite('pytensor', 'dA_mrg_uniform_inplace', [MRGUniform], 50.9,

@@ -11,7 +11,7 @@ from .. import engine  # noqa: F401  (Theano, set up as the project does)
 from theano.sandbox.rng_mrg import mrg_uniform  # noqa: E402
 
 from .base import FAST_TAG, register_rewrite, source_hash
-from .mrg import MRG_HEADERS, mrg_c_support_code, mrg_compile_args
+from .mrg import mrg_c_support_code
 
 
 class FastMRGUniform(mrg_uniform):
@@ -27,14 +27,8 @@ class FastMRGUniform(mrg_uniform):
     def c_support_code(self):
         return mrg_c_support_code()
 
-    def c_headers(self):
-        return MRG_HEADERS
-
-    def c_compile_args(self):
-        return mrg_compile_args()
-
     def c_code_cache_version(self):
-        return (11, 'dA-fast', source_hash(self.c_support_code()))
+        return (10, 'dA-fast', source_hash(self.c_support_code()))
 
 
 # just after the first merge, with the cost's rewrite
