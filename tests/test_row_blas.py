@@ -246,3 +246,22 @@ def test_avx512_width_gives_the_same_bits(threads):
                                           A.astype('float64') @ v,
                                           rtol=1e-4, atol=1e-5)
     assert results[0] == results[1]
+
+
+def test_one_thread_beside_the_blas():
+    """A function that still calls the BLAS (a matrix product) runs the
+    kernels on one thread: the BLAS's idle threads spin after each call,
+    and a second pool beside them waits for the cores."""
+    with float32():
+        W = theano.shared(numpy.ones((6, 5), dtype='float32'))
+        v, M = T.fvector('v'), T.fmatrix('M')
+        alone = theano.function([v], T.dot(v, W), mode=fast_mode())
+        beside = theano.function([v, M], [T.dot(v, W), T.dot(M, W)],
+                                 mode=fast_mode())
+    threads = [[n.op.threads for n in f.maker.fgraph.toposort()
+                if isinstance(n.op, row_blas.RowGemv)] for f in (alone,
+                                                                 beside)]
+    assert threads == [[0], [1]]
+    numpy.testing.assert_allclose(
+        beside(numpy.ones(6, dtype='float32'),
+               numpy.ones((3, 6), dtype='float32'))[1], numpy.full((3, 5), 6))

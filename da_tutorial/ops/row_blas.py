@@ -35,7 +35,8 @@ from ..engine import ENGINE, T, theano
 from .base import FAST_TAG, c_source, register_rewrite, source_hash
 from .compiler import fused_multiply_adds
 from .fast_step import _openmp_flags, applies
-from .graph import Apply, _existing, _OpBase, grad_not_implemented
+from .graph import (BLAS_OPS, Apply, _existing, _OpBase,
+                    grad_not_implemented)
 
 if ENGINE == 'theano':
     from theano.tensor.blas import Gemm
@@ -289,6 +290,33 @@ def _one_value(var, value):
     return found is not None and float(found) == value
 
 
+def _takes(node):
+    """True where ``row_blas`` replaces the node: a float32 gemv, a ger or
+    a gemm of a column by a row with ``beta`` 1."""
+    op = node.op
+    if not _all_float32(node):
+        return False
+    if isinstance(op, CGemv) or (CGer is not None and isinstance(op, CGer)):
+        return True
+    if isinstance(op, Gemm):
+        _, _, X, Y, beta = node.inputs
+        return X.broadcastable[1] and Y.broadcastable[0] and \
+            _one_value(beta, 1.0)
+    return False
+
+
+def _threads_for(fgraph):
+    """The kernels' threads in ``fgraph``: ``default_threads()``, or one
+    where the function still calls the BLAS (a product of another shape):
+    after each call the BLAS's idle threads spin for a while, and threads
+    of the kernels' own, waiting for a core beside them, made steps many
+    times slower (FastStep's, docs/speed.md)."""
+    if any(isinstance(n.op, BLAS_OPS) and not _takes(n)
+           for n in fgraph.apply_nodes):
+        return 1
+    return default_threads()
+
+
 # after the engine's own in-place rewrites (70), before FastStep's (70.5)
 @register_rewrite(ENGINE, 'dA_fast_row_blas', [CGemv, Gemm] +
                   ([CGer] if CGer else []), 70.2, FAST_TAG, inplace=True)
@@ -297,22 +325,16 @@ def row_blas(fgraph, node):
     ``Gemm`` of a column by a row with ``beta`` 1) -> ``RowGemv`` and
     ``RowGer``, in place where they were."""
     if not isinstance(node.op, (CGemv, Gemm) + ((CGer,) if CGer else ())) \
-            or not _all_float32(node):
+            or not _takes(node):
         return False
-    op, threads = node.op, default_threads()
+    op, threads = node.op, _threads_for(fgraph)
     if isinstance(op, CGemv):
         return RowGemv(op.inplace, threads).make_node(*node.inputs).outputs
-    if CGer is not None and isinstance(op, CGer):
-        return RowGer(op.destructive, 1, threads).make_node(
-            *node.inputs).outputs
     if isinstance(op, Gemm):
-        Z, alpha, X, Y, beta = node.inputs
-        if not (X.broadcastable[1] and Y.broadcastable[0]) or \
-                not _one_value(beta, 1.0):
-            return False
+        Z, alpha, X, Y, _ = node.inputs
         return RowGer(op.inplace, 1, threads).make_node(
             Z, alpha, X[:, 0], Y[0, :]).outputs
-    return False
+    return RowGer(op.destructive, 1, threads).make_node(*node.inputs).outputs
 
 
 def _clients(fgraph, var):
