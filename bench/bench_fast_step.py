@@ -5,12 +5,16 @@ minibatch of 20 (784-500) and ``SdA.py``'s of 1 (784-1000).
 
     python bench/bench_fast_step.py                  # 0 % and 30 %
     python bench/bench_fast_step.py --rounds 21 --corruption 0.3
+    python bench/bench_fast_step.py --widths         # 8 against 16 floats
 
 Each row is a compiled SGD step of one dA (the noise drawn in the graph,
 as ``get_cost_updates`` does), called with one minibatch after another;
 the rows take turns in each round, each after a pause of 0.3 s, and the
 median round is printed in microseconds per step (the function call
-included, the same for all rows).
+included, the same for all rows).  With ``--widths``, the fast step's
+AVX2 code (8-float vectors) against its AVX-512 code (16 floats: natively
+where the CPU has AVX-512, else each as two 8-float vectors), on one and
+two threads, instead of the rows above.
 """
 import argparse
 import os
@@ -23,8 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 
-def steps(batch, n_hidden, level):
-    """(name, compiled step of a minibatch) for each row, on one dA."""
+def steps(batch, n_hidden, level, widths=False):
+    """(name, compiled step of a minibatch) for each row, on one dA; with
+    ``widths``, the fast step's two vector widths on one and two threads."""
     from dA import dA
     from da_tutorial.engine import theano, T, RandomStreams
     from da_tutorial.ops.compile_mode import fast_mode
@@ -38,10 +43,15 @@ def steps(batch, n_hidden, level):
     cost, updates = da.get_cost_updates(level, 0.1)
     rows = [('exact step', theano.function([x], cost, updates=updates,
                                            mode=mode))]
-    for threads, name in ((1, '1 thread'), (2, '2 threads'),
-                          (0, 'the BLAS\'s threads')):
+    variants = ((1, 0, '1 thread'), (2, 0, '2 threads'),
+                (0, 0, 'the BLAS\'s threads'))
+    if widths:
+        rows = []
+        variants = [(t, w, '%d floats, %d thread%s' % (w, t, 's' * (t > 1)))
+                    for t in (1, 2) for w in (8, 16)]
+    for threads, width, name in variants:
         tilde_x = da.get_corrupted_input(x, level)
-        costs, W, b, b_prime = FastStep(threads=threads)(
+        costs, W, b, b_prime = FastStep(threads=threads, width=width)(
             x, tilde_x, da.W, da.b, da.b_prime, 0.1)
         rows.append(('fast step, ' + name, theano.function(
             [x], T.mean(costs), mode=mode,
@@ -57,11 +67,15 @@ def main(argv=None):
     parser.add_argument('--corruption', type=float, nargs='+',
                         default=[0., 0.3])
     parser.add_argument('--dataset', default='mnist.pkl.gz')
+    parser.add_argument('--widths', action='store_true',
+                        help="the fast step's 8- and 16-float code instead")
     args = parser.parse_args(argv)
     from da_tutorial.engine import ENGINE, theano
     theano.config.floatX = 'float32'     # the data, as the scripts load it
     from logistic_sgd import load_data
+    from da_tutorial.machine import describe
     images = load_data(args.dataset)[0][0].get_value()[:4000]
+    print('machine: ' + describe())
     print('the fast step against the exact one, %s, OPENBLAS_NUM_THREADS'
           '=%s, OMP_NUM_THREADS=%s; median of %d rounds of %d steps, us '
           'per step' % (ENGINE, os.environ.get('OPENBLAS_NUM_THREADS',
@@ -71,7 +85,7 @@ def main(argv=None):
     for batch, n_hidden in ((20, 500), (1, 1000)):
         xs = images.reshape(-1, batch, 784)
         for level in args.corruption:
-            rows = steps(batch, n_hidden, level)
+            rows = steps(batch, n_hidden, level, args.widths)
             times = {name: [] for name, _ in rows}
             for _ in range(args.rounds):
                 for name, f in rows:

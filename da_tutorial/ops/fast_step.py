@@ -168,12 +168,22 @@ class FastStep(_OpBase):
     :type threads: int
     :param threads: 0 (the default): chosen by timing the calls; else this
                     many (the result is the same)
-    """
-    __props__ = ('inplace', 'threads')
 
-    def __init__(self, inplace=False, threads=0):
+    :type width: int
+    :param width: 0 (the default): the CPU's vector (16 floats where the
+                  compiler targets AVX-512, else 8); 8 or 16 to compile
+                  that one's code (the result is the same; for the tests
+                  and ``bench/bench_fast_step.py --widths``)
+    """
+    __props__ = ('inplace', 'threads', 'width')
+
+    def __init__(self, inplace=False, threads=0, width=0):
         self.inplace = inplace
         self.threads = int(threads)
+        self.width = int(width)
+        if self.width not in (0, 8, 16):
+            raise ValueError('FastStep: width=%r; use 0 (the CPU\'s), 8 or '
+                             '16' % (width,))
         if inplace:
             self.destroy_map = {1: [2], 2: [3], 3: [4]}
 
@@ -224,8 +234,12 @@ class FastStep(_OpBase):
         # -fno-trapping-math: the branch-free selects become vector code;
         # every multiply-add fused (where the CPU has FMA), so that a sum's
         # bits do not depend on its block
-        return _openmp_flags() + \
-            ['-fno-trapping-math'] + fused_multiply_adds() + wide_vectors()
+        # (-Wno-psabi: GCC notes that 16-float vectors pass as AVX-512's
+        # would, where the CPU has none)
+        width = (['-DDA_VECTOR_FLOATS=%d' % self.width, '-Wno-psabi']
+                 if self.width else [])
+        return _openmp_flags() + ['-fno-trapping-math'] + \
+            fused_multiply_adds() + wide_vectors() + width
 
     def c_code(self, node, name, inputs, outputs, sub):
         x, tx, W, b, bp, lr = inputs
@@ -255,6 +269,5 @@ def fast_step_inplace(fgraph, node):
     if threads == 0 and any(isinstance(n.op, BLAS_OPS)
                             for n in fgraph.apply_nodes):
         threads = 1
-    # (type: a subclass keeps its own compile flags, as the tests' does)
-    return type(node.op)(inplace=True, threads=threads).make_node(
-        *node.inputs).outputs
+    return FastStep(inplace=True, threads=threads,
+                    width=node.op.width).make_node(*node.inputs).outputs
