@@ -78,7 +78,7 @@ class _Tune(ctypes.Structure):
                 ('n', ctypes.c_int), ('until', ctypes.c_long),
                 ('period', ctypes.c_long), ('mean', ctypes.c_double),
                 ('base', ctypes.c_double), ('sum', ctypes.c_double),
-                ('switches', ctypes.c_long)]
+                ('switches', ctypes.c_long), ('worst', ctypes.c_double)]
 
 
 def thread_report():

@@ -2,8 +2,8 @@
    load (rb_tune), for kernels whose results do not depend on it
    (row_blas.c, fast_step.c).  Each node times its own calls: one thread,
    or the cores (at most four), whichever measured faster; the other is
-   tried again after twice as many calls each time it loses, and at once
-   when the calls slow down.  The user's thread variables fix the count.
+   tried again after twice as many calls each time, and at once when the
+   calls slow down.  The user's thread variables fix the count.
    Needs <string.h>, <stdlib.h> and <time.h>. */
 
 #ifdef _OPENMP
@@ -16,7 +16,7 @@
 #endif
 
 #define RB_PROBE 9         /* calls a probe of the other count makes */
-#define RB_FIRST 32        /* calls before the first probe, and a switch's */
+#define RB_FIRST 32        /* calls before the first probe */
 #define RB_LAST 16384      /* the most calls between two probes */
 
 typedef struct {
@@ -31,6 +31,7 @@ typedef struct {
     double base;     /* `mean` at the last decision */
     double sum;      /* the probe's seconds so far (its first call not) */
     long switches;   /* decisions that changed the count */
+    double worst;    /* the probe's slowest call so far (in `sum`) */
 } rb_tune;
 
 /* the threads the user gave (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or
@@ -94,32 +95,42 @@ static int rb_pick(const rb_tune* t) {
     return t->cur;
 }
 
-/* End of a probe: switch when the other count was clearly faster, else
-   wait twice as long before the next one. */
+/* End of a probe: switch when the other count was clearly faster; wait
+   twice as long before the next one either way (a machine whose cores
+   come and go made two counts win in turn: at each switch back to two
+   threads, 16 calls many times slower before the next). */
 static void rb_decide(rb_tune* t, int lost) {
-    double m = t->sum / (RB_PROBE - 1);
+    /* its slowest call left out: one hiccup of the machine decides
+       nothing */
+    double m = (t->sum - t->worst) / (RB_PROBE - 2);
     if (!lost && m < 0.85 * t->mean) {
         t->cur = t->cur == 1 ? t->most : 1;
         t->mean = m;
-        t->period = RB_FIRST;
         t->switches++;
-    } else {
-        t->period = t->period * 2 < RB_LAST ? t->period * 2 : RB_LAST;
     }
+    t->period = t->period * 2 < RB_LAST ? t->period * 2 : RB_LAST;
     t->base = t->mean;
     t->probing = 0;
     t->n = 0;
-    t->sum = 0.0;
+    t->sum = t->worst = 0.0;
     t->until = t->period;
 }
 
 /* a call of `seconds` is done: learn from it */
 static void rb_learn(rb_tune* t, double seconds) {
     if (t->probing) {
-        /* a call many times slower waited for a busy core: lost */
-        int lost = t->n > 0 && seconds > 4.0 * t->mean;
-        if (t->probing < RB_PROBE)     /* the first one wakes threads */
+        /* a trial of more threads whose call is many times slower waited
+           for a busy core: lost.  A trial of one thread waits for no
+           other core, so it runs to its end: a slow call there is the
+           machine's hiccup (one ended such trials and kept two threads
+           for 16,384 calls, each 6 times slower, on a VM whose cores were
+           taken from it now and then). */
+        int lost = t->cur == 1 && t->n > 0 && seconds > 4.0 * t->mean;
+        if (t->probing < RB_PROBE) {   /* the first one wakes threads */
             t->sum += seconds;
+            if (seconds > t->worst)
+                t->worst = seconds;
+        }
         if (--t->probing == 0 || lost)
             rb_decide(t, lost);
         return;
