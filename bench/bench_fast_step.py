@@ -40,15 +40,16 @@ def steps(batch, n_hidden, level, widths=False):
             theano_rng=RandomStreams(1), input=x, n_visible=784,
             n_hidden=n_hidden)
     mode = fast_mode()
-    cost, updates = da.get_cost_updates(level, 0.1)
-    rows = [('exact step', theano.function([x], cost, updates=updates,
-                                           mode=mode))]
-    variants = ((1, 0, '1 thread'), (2, 0, '2 threads'),
-                (0, 0, 'the BLAS\'s threads'))
     if widths:
         rows = []
         variants = [(t, w, '%d floats, %d thread%s' % (w, t, 's' * (t > 1)))
                     for t in (1, 2) for w in (8, 16)]
+    else:
+        cost, updates = da.get_cost_updates(level, 0.1)
+        rows = [('exact step', theano.function([x], cost, updates=updates,
+                                               mode=mode))]
+        variants = ((1, 0, '1 thread'), (2, 0, '2 threads'),
+                    (0, 0, 'the BLAS\'s threads'))
     for threads, width, name in variants:
         tilde_x = da.get_corrupted_input(x, level)
         costs, W, b, b_prime = FastStep(threads=threads, width=width)(
